@@ -1,0 +1,5 @@
+/**
+ * Project settings (`environment/settings.ini`, `environment/.env`).
+ * @module
+ */
+export { Settings, parseDotenv, isTruthy, type Sections } from './settings.js'

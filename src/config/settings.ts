@@ -1,0 +1,118 @@
+/**
+ * Project settings: `environment/settings.ini` (sections of KEY = value) and `environment/.env`.
+ * Reads are cached and refreshed only when the file's mtime or size changes, so a worker can ask
+ * on every request (e.g. for `[maintenance]`) at the cost of one stat.
+ * @module
+ */
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseIni } from 'ini'
+
+/** Parsed sections: section name → key → value (all strings, keys as written). */
+export type Sections = Record<string, Record<string, string>>
+
+interface CacheEntry<T> {
+  mtimeMs: number
+  size: number
+  value: T
+}
+
+const iniCache = new Map<string, CacheEntry<Sections>>()
+const envCache = new Map<string, CacheEntry<Record<string, string>>>()
+
+function cached<T>(cache: Map<string, CacheEntry<T>>, path: string, parse: (text: string) => T, empty: T): T {
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    cache.delete(path)
+    return empty
+  }
+  const hit = cache.get(path)
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value
+  const value = parse(readFileSync(path, 'utf8'))
+  cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, value })
+  return value
+}
+
+function toSections(text: string): Sections {
+  const raw = parseIni(text) as Record<string, unknown>
+  const out: Sections = {}
+  for (const [name, body] of Object.entries(raw)) {
+    if (body && typeof body === 'object') {
+      const s: Record<string, string> = {}
+      for (const [k, v] of Object.entries(body as Record<string, unknown>)) s[k] = String(v)
+      out[name] = s
+    }
+  }
+  return out
+}
+
+/** Parses .env text: `KEY=value`, `export KEY=value`, quotes stripped, `#` comments. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim()
+    if (!line || line.startsWith('#')) continue
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(line)
+    if (!m) continue
+    let v = m[2]!
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1)
+    else v = v.replace(/\s+#.*$/, '')
+    out[m[1]!] = v
+  }
+  return out
+}
+
+/** Settings of one project root. */
+export class Settings {
+  readonly root: string
+  readonly iniPath: string
+  readonly envPath: string
+
+  constructor(root: string) {
+    this.root = root
+    this.iniPath = join(root, 'environment', 'settings.ini')
+    this.envPath = join(root, 'environment', '.env')
+  }
+
+  /** All sections of settings.ini (fresh if the file changed). */
+  sections(): Sections {
+    return cached(iniCache, this.iniPath, toSections, {})
+  }
+
+  /** One section; lookup of the section name is case-insensitive. */
+  section(name: string): Record<string, string> | undefined {
+    const all = this.sections()
+    if (all[name]) return all[name]
+    const lower = name.toLowerCase()
+    for (const [k, v] of Object.entries(all)) if (k.toLowerCase() === lower) return v
+    return undefined
+  }
+
+  /** A key of a section, matched case-insensitively. */
+  get(section: string, key: string): string | undefined {
+    const s = this.section(section)
+    if (!s) return undefined
+    if (key in s) return s[key]
+    const lower = key.toLowerCase()
+    for (const [k, v] of Object.entries(s)) if (k.toLowerCase() === lower) return v
+    return undefined
+  }
+
+  /** environment/.env as a map (fresh if the file changed). */
+  dotenv(): Record<string, string> {
+    return cached(envCache, this.envPath, parseDotenv, {})
+  }
+
+  /** A variable from the process environment, else from environment/.env. */
+  env(name: string): string | undefined {
+    const v = process.env[name]
+    return v !== undefined && v !== '' ? v : this.dotenv()[name]
+  }
+}
+
+/** True for `true`, `1`, `yes`, `on` (any case). */
+export function isTruthy(v: string | undefined): boolean {
+  return v !== undefined && /^(true|1|yes|on)$/i.test(v.trim())
+}

@@ -1,0 +1,42 @@
+/**
+ * One entry for a worker file that rr starts for several plugins: routes by RR_MODE.
+ * @module
+ */
+import { readEnvironment } from './worker/environment.js'
+import { NotUnderRoadRunnerError } from './worker/worker.js'
+import type { RunOptions, PayloadHandler } from './worker/index.js'
+import { serveHttp, type FetchHandler } from './http/index.js'
+import { runWorker } from './worker/run.js'
+
+/** What a worker file serves, per rr plugin (RR_MODE). */
+export interface ServeOptions extends RunOptions {
+  /** RR_MODE=http: a web-standard fetch handler. */
+  http?: FetchHandler
+  /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
+  modes?: Record<string, PayloadHandler>
+}
+
+/**
+ * Serves whatever rr asked this process for (RR_MODE). An unknown mode is a clear error.
+ * @example
+ * import { serve } from 'pionia'
+ * await serve({ http: app })
+ */
+export async function serve(options: ServeOptions): Promise<void> {
+  const env = readEnvironment()
+  if (!env.underRoadRunner) {
+    process.stderr.write(new NotUnderRoadRunnerError().message + '\n')
+    process.exitCode = 1
+    return
+  }
+  const mode = env.mode || 'http'
+  if (mode === 'http' && options.http) return serveHttp(options.http, options)
+  const handler = options.modes?.[mode]
+  if (handler) return runWorker(handler, options)
+  const known = [options.http ? 'http' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
+  process.stderr.write(
+    `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${known.join(', ') || 'nothing'}). ` +
+      `Remove the ${mode} section from .rr.yaml or pass a handler for it to serve().\n`,
+  )
+  process.exitCode = 1
+}
