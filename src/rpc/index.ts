@@ -1,0 +1,14 @@
+/**
+ * rr's RPC: the goridge RPC client and typed wrappers for rr's built-in services.
+ * @module
+ */
+export { RpcClient, type RpcClientOptions, type CallOptions, type RpcReply } from './client.js'
+export { RpcError, RpcServiceError, RpcTimeoutError, RpcConnectionError, type RpcErrorCode } from './errors.js'
+export { informer, type WorkerState } from './services/informer.js'
+export { resetter } from './services/resetter.js'
+
+import type { RpcClient } from './client.js'
+/** rr's version as its rpc plugin reports it. */
+export function rrVersion(client: RpcClient): Promise<string> {
+  return client.callJson<string>('rpc.Version', true)
+}
