@@ -7,13 +7,15 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import { stringify } from 'yaml'
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname)
 
 /** The tsx loader as an absolute file URL: rr starts workers in its own working directory. */
-export const TSX_LOADER = import.meta.resolve('tsx')
+export const TSX_LOADER = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href
 
 let cachedBinary: string | undefined
 
