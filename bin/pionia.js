@@ -3,9 +3,10 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const main = new URL('../dist/src/cli/main.js', import.meta.url)
-if (!existsSync(fileURLToPath(main))) {
+const entry = new URL('../dist/src/cli/main.js', import.meta.url)
+if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('pionia: the CLI is not built yet: run npm run build in the pionia package\n')
   process.exit(1)
 }
-await import(main.href)
+const { main } = await import(entry.href)
+await main()

@@ -1,0 +1,196 @@
+/**
+ * `pionia runserver`: runs the real rr for this project, in the foreground (formatted log lines) or
+ * detached (`--detach`, log file + `.pid` + `.rr.runtime.json`).
+ * @module
+ */
+import { existsSync, rmSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
+import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
+import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
+import { lastLines, readPidFile, readRuntime, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
+import { probePort, waitAccepting } from '../_net.js'
+import { isAlive, startTime } from '../_process.js'
+import { painter, useColor } from '../_color.js'
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** Whether `dir` or a parent has node_modules/<name>. */
+function hasPackage(dir: string, name: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', name, 'package.json'))) return true
+    if (dirname(d) === d) return false
+  }
+}
+
+export function resolveOrFail(paths: ProjectPaths, ctx: CommandContext, values: ParsedArgs['values']): ResolvedAddress {
+  try {
+    return resolveAddress({ cwd: paths.root, env: ctx.env, port: str(values.port), host: str(values.host), rrConfigPath: paths.config })
+  } catch (err) {
+    if (err instanceof AddressError) throw new CliError(err.code, err.message)
+    throw err
+  }
+}
+
+/** Checks config, worker entry and binary; returns the rr version line. */
+async function preconditions(paths: ProjectPaths, worker: string | undefined): Promise<{ version: string; worker: string }> {
+  const config = readRrConfig(paths)
+  const cmd = serverCommand(config)
+  const entry = worker ? join(paths.root, worker) : workerEntry(config, paths.configDir)
+  if (!entry) {
+    throw new CliError(
+      'RR_ERR_NO_WORKER',
+      `No worker entry in ${paths.config}: server.command must run your worker, e.g.\n  server:\n    command: "node --import tsx worker.ts"`,
+    )
+  }
+  if (!existsSync(entry)) {
+    const compiled = /[\\/]dist[\\/]/.test(entry)
+    throw new CliError(
+      'RR_ERR_NO_WORKER',
+      `Worker entry not found: ${entry}\n` +
+        (compiled
+          ? 'rr is set to run the compiled worker: build it with npx pionia optimize --production, or go back to the TypeScript loader with npx pionia optimize:clear.'
+          : `Create it (see README: a worker.ts calling serve()), or point server.command in ${relative(paths.root, paths.config) || '.rr.yaml'} at your worker.`),
+    )
+  }
+  const loaderAt = cmd.findIndex((a) => a === '--import' || a === '--loader')
+  if (loaderAt >= 0 && cmd[loaderAt + 1] === 'tsx' && !hasPackage(paths.configDir, 'tsx')) {
+    throw new CliError(
+      'RR_ERR_NO_LOADER',
+      'The TypeScript loader tsx is not installed, and server.command runs the worker with --import tsx.\n' +
+        'Install it with: npm install --save-dev tsx (or compile the worker: npx pionia optimize --production).',
+    )
+  }
+  return { version: await requireRr(paths), worker: entry }
+}
+
+async function checkPort(addr: ResolvedAddress): Promise<void> {
+  const state = await probePort(addr.host, addr.port)
+  if (state === 'in-use') {
+    throw new CliError('RR_ERR_PORT_IN_USE', `Port ${addr.port} is already in use.\nStop the running instance with: npx pionia stopserver (or pick another port: --port=<n>)`)
+  }
+  if (state === 'not-local') {
+    throw new CliError('RR_ERR_BAD_ADDRESS', `Cannot listen on ${addr.address}: ${addr.host} is not an address of this machine.\nUse --host=127.0.0.1 or --host=0.0.0.0.`)
+  }
+  if (state === 'forbidden') {
+    throw new CliError('RR_ERR_PORT_FORBIDDEN', `Not allowed to listen on port ${addr.port} (ports below 1024 need privileges).\nUse a higher port: --port=8000`)
+  }
+}
+
+async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[], ctx: CommandContext, name: string): Promise<number> {
+  const paint = painter(useColor(ctx.stdout, ctx.env))
+  const recorded = readPidFile(paths) ?? readRuntime(paths)?.pid
+  if (recorded !== undefined) {
+    if (isAlive(recorded)) {
+      throw new CliError(
+        'RR_ERR_ALREADY_RUNNING',
+        `RoadRunner already appears to be running (${paths.pidFile} exists, pid ${recorded}).\nStop it with: npx pionia stopserver`,
+      )
+    }
+    rmSync(paths.pidFile, { force: true })
+    rmSync(paths.runtimeFile, { force: true })
+    ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (process ${recorded} is gone).\n`)
+  }
+  await checkPort(addr)
+  const started = await startDetached(paths, args, rrEnv(ctx.env))
+  if (!started.ok) {
+    const tail = lastLines(paths.logFile, 15)
+    throw new CliError(
+      'RR_ERR_START_FAILED',
+      `RoadRunner exited during start (exit code ${started.exitCode ?? 'unknown'}).\n` +
+        (tail.length ? `Last lines of ${paths.logFile}:\n${tail.map((l) => `  ${l}`).join('\n')}\n` : '') +
+        `Full log: npx pionia runserver:logs --no-follow`,
+    )
+  }
+  writeRuntime(paths, {
+    http_address: addr.address,
+    host: addr.host,
+    port: addr.port,
+    config: paths.config,
+    pid: started.pid,
+    pgid: started.pid,
+    pid_start: startTime(started.pid),
+    log: paths.logFile,
+    binary: paths.binary,
+    started_at: new Date().toISOString(),
+  })
+  const listening = await waitAccepting(addr.host, addr.port, 15_000, () => !isAlive(started.pid))
+  ctx.stdout.write(
+    [
+      paint('green', `RoadRunner started in background for ${name}`),
+      `  HTTP:     http://${addr.address}`,
+      `  PID:      ${started.pid}`,
+      `  PID file: ${paths.pidFile}`,
+      `  Log:      ${paths.logFile}`,
+      ...(listening ? [] : [paint('yellow', `  Not accepting connections on ${addr.address} yet: check npx pionia runserver:logs`)]),
+      'Stop with: npx pionia stopserver',
+      '',
+    ].join('\n'),
+  )
+  return 0
+}
+
+export default defineCommand({
+  name: 'runserver',
+  aliases: ['roadrunner', 'rr:serve'],
+  summary: 'Run RoadRunner (./rr) with this app’s workers; --detach runs it in the background',
+  usage: `Usage: npx pionia runserver [options]
+
+Runs the real RoadRunner binary installed by rr:setup (./rr) with .rr.yaml. rr starts and supervises
+the Node.js workers (server.command). In the foreground rr's log lines are formatted
+(13:18:42  GET     /api/v1/ping  200  1.2 KB    4ms); Ctrl+C stops rr and its workers gracefully.
+
+Options:
+  --host=<host[:port]>  listen host (may carry a port)
+  --port=<n>            listen port
+                        Address order: --port/--host > PORT/SERVER_PORT, HOST (environment, environment/.env)
+                        > [roadrunner] then [server] in environment/settings.ini > .rr.yaml http.address
+                        > 127.0.0.1:8000. rr gets -o http.address=… only when that differs from .rr.yaml.
+  --config=<path>       rr config (default .rr.yaml)
+  --worker=<path>       worker entry to check (default: the script in server.command)
+  -D, --detach          run in the background; output appended to storage/logs/roadrunner.log
+  --log=<path>          log file for --detach
+  --raw                 print rr's lines untouched
+`,
+  options: {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    config: { type: 'string' },
+    worker: { type: 'string' },
+    detach: { type: 'boolean', short: 'D' },
+    log: { type: 'string' },
+    raw: { type: 'boolean' },
+  },
+  async run({ values }, ctx) {
+    const paths = projectPaths(ctx.cwd, { config: str(values.config), log: str(values.log) })
+    const { worker } = await preconditions(paths, str(values.worker))
+    const addr = resolveOrFail(paths, ctx, values)
+    const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: addr.address !== addr.fromFile ? addr.address : undefined })
+    const name = appName(paths.root, ctx.env)
+    if (values.detach) return detach(paths, addr, args, ctx, name)
+
+    await checkPort(addr)
+    const color = useColor(ctx.stdout, ctx.env)
+    const paint = painter(color)
+    ctx.stdout.write(
+      [
+        `${paint('green', 'Starting RoadRunner')} for ${name}`,
+        `  Config: ${paths.config}`,
+        `  Worker: ${worker}`,
+        `  Binary: ${paths.binary}`,
+        `  HTTP:   http://${addr.address}`,
+        'Press Ctrl+C to stop',
+        '',
+      ].join('\n'),
+    )
+    const code = await runForeground(paths, {
+      args,
+      env: rrEnv(ctx.env),
+      raw: Boolean(values.raw),
+      color,
+      write: (line) => ctx.stdout.write(`${line}\n`),
+      signal: ctx.signal,
+    })
+    return code
+  },
+})

@@ -1,0 +1,140 @@
+/**
+ * `pionia stopserver`: stops the rr instance this project recorded (`.pid` / `.rr.runtime.json`),
+ * never a process it did not start: `rr stop` first, then SIGTERM to the recorded pid, `--force`
+ * kills its process group. A foreign listener on the port only gets a warning.
+ * @module
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { defineCommand, type CommandContext } from '../command.js'
+import { projectPaths, type ProjectPaths } from '../project.js'
+import { readPidFile, readRuntime } from '../rr-process.js'
+import { accepts } from '../_net.js'
+import { commandLine, isAlive, killGroup, sleep, startTime } from '../_process.js'
+import { painter, useColor } from '../_color.js'
+import { resolveOrFail } from './runserver.js'
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** The recorded rr pid when it is still the same live rr process; undefined otherwise. */
+function ourInstance(paths: ProjectPaths): number | undefined {
+  const runtime = readRuntime(paths)
+  const pid = readPidFile(paths) ?? runtime?.pid
+  if (pid === undefined || !isAlive(pid)) return undefined
+  if (runtime?.pid === pid && runtime.pid_start !== undefined) {
+    const now = startTime(pid)
+    return now === undefined || now === runtime.pid_start ? pid : undefined
+  }
+  // A foreground runserver writes .pid only: accept it when the process is an rr serve.
+  const cmd = commandLine(pid)
+  return cmd === undefined || / serve\b/.test(cmd) ? pid : undefined
+}
+
+function rrStop(paths: ProjectPaths, force: boolean, ctx: CommandContext): Promise<void> {
+  if (!existsSync(paths.binary)) return Promise.resolve()
+  const args = ['-w', paths.configDir, 'stop', '-c', paths.config, ...(force ? ['-f'] : [])]
+  return new Promise((res) => {
+    execFile(paths.binary, args, { cwd: paths.configDir, timeout: 10_000 }, (_err, stdout, stderr) => {
+      // rr stop's own failures (e.g. a signal race) are not fatal: the pid is signalled below.
+      const out = `${stdout ?? ''}${stderr ?? ''}`.trim()
+      if (out) ctx.stdout.write(`${out}\n`)
+      res()
+    })
+  })
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true
+    await sleep(100)
+  }
+  return !isAlive(pid)
+}
+
+export default defineCommand({
+  name: 'stopserver',
+  aliases: ['roadrunner:stop', 'rr:stop'],
+  summary: 'Stop the RoadRunner instance started by runserver',
+  usage: `Usage: npx pionia stopserver [options]
+
+Stops the rr instance recorded in .pid / .rr.runtime.json (next to .rr.yaml): rr stop, then SIGTERM,
+waiting for a graceful worker shutdown. Processes pionia did not start are never killed, even when
+they listen on the app's port.
+
+Options:
+  --config=<path>   rr config (default .rr.yaml)
+  --port=<n>        port to report on (default: the resolved listen port)
+  -f, --force       kill rr's process group if it does not stop in time
+  --timeout=<s>     seconds to wait for a graceful stop (default 10)
+`,
+  options: {
+    config: { type: 'string' },
+    port: { type: 'string' },
+    force: { type: 'boolean', short: 'f' },
+    timeout: { type: 'string' },
+  },
+  async run({ values }, ctx) {
+    const paint = painter(useColor(ctx.stdout, ctx.env))
+    const paths = projectPaths(ctx.cwd, { config: str(values.config) })
+    const force = Boolean(values.force)
+    const timeoutMs = Math.max(1, Number(str(values.timeout) ?? 10)) * 1000
+    const runtime = readRuntime(paths)
+    const ports = new Set<number>()
+    const hosts = new Map<number, string>()
+    try {
+      const addr = resolveOrFail(paths, ctx, values)
+      ports.add(addr.port)
+      hosts.set(addr.port, addr.host)
+    } catch {
+      // an unreadable config only limits the port report
+    }
+    if (runtime?.port) {
+      ports.add(runtime.port)
+      hosts.set(runtime.port, runtime.host)
+    }
+    const foreignWarning = async (): Promise<void> => {
+      for (const port of ports) {
+        if (await accepts(hosts.get(port) ?? '127.0.0.1', port)) {
+          ctx.stdout.write(paint('yellow', `Port ${port} is in use by a process pionia did not start; it was left running.`) + '\n')
+        }
+      }
+    }
+
+    const pid = ourInstance(paths)
+    if (pid === undefined) {
+      const stale = existsSync(paths.pidFile) || existsSync(paths.runtimeFile)
+      rmSync(paths.pidFile, { force: true })
+      rmSync(paths.runtimeFile, { force: true })
+      if (stale) ctx.stdout.write(`Removed stale ${paths.pidFile} / ${paths.runtimeFile}.\n`)
+      ctx.stdout.write(paint('yellow', 'No running RoadRunner instance found.') + '\n')
+      await foreignWarning()
+      return 0
+    }
+
+    ctx.stdout.write(`Stopping RoadRunner (pid ${pid})...\n`)
+    if (existsSync(paths.pidFile)) await rrStop(paths, force, ctx)
+    if (isAlive(pid)) process.kill(pid, 'SIGTERM')
+    let gone = await waitGone(pid, timeoutMs)
+    if (!gone && force) {
+      killGroup(runtime?.pgid ?? pid, 'SIGKILL')
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+      gone = await waitGone(pid, 3000)
+    }
+    if (!gone) {
+      ctx.stderr.write(paint('red', `RoadRunner (pid ${pid}) is still running after ${timeoutMs / 1000}s.`) + '\nTry: npx pionia stopserver --force\n')
+      return 1
+    }
+    // rr isolates workers in their own groups; anything left in rr's own group goes too.
+    killGroup(runtime?.pgid ?? pid, 'SIGKILL')
+    rmSync(paths.pidFile, { force: true })
+    rmSync(paths.runtimeFile, { force: true })
+    ctx.stdout.write(paint('green', 'RoadRunner stopped.') + '\n')
+    await foreignWarning()
+    return 0
+  },
+})

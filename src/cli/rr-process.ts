@@ -1,0 +1,143 @@
+/**
+ * Starting rr for runserver: the command line, a foreground run piped through the log formatter,
+ * and a detached run appending to a log file. rr always gets its own process group, so a Ctrl+C in
+ * the terminal reaches only pionia, which forwards exactly one SIGTERM (rr treats a second signal
+ * as "exit forced" and skips the graceful worker stop).
+ * @module
+ */
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { ProjectPaths } from './project.js'
+import { LogLineWriter } from './log-format.js'
+import { onForce } from './_signals.js'
+import { isAlive, killGroup, sleep, startTime } from './_process.js'
+
+/** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…]`. */
+export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string }): string[] {
+  const args = ['-w', paths.configDir, '-p']
+  if (options.detach) args.push('-s')
+  args.push('serve', '-c', paths.config)
+  if (options.overrideAddress) args.push('-o', `http.address=${options.overrideAddress}`)
+  return args
+}
+
+/** Environment for rr and its workers. */
+export function rrEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PIONIA_RUNTIME: 'worker' }
+}
+
+export interface ForegroundOptions {
+  args: string[]
+  env: NodeJS.ProcessEnv
+  raw: boolean
+  color: boolean
+  /** Where formatted lines go. */
+  write: (line: string) => void
+  signal: AbortSignal
+}
+
+/** Runs rr in the foreground until it exits; resolves with its exit code (128+n for a signal). */
+export function runForeground(paths: ProjectPaths, options: ForegroundOptions): Promise<number> {
+  const child = spawn(paths.binary, options.args, {
+    cwd: paths.configDir,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  const out = new LogLineWriter(options.write, { raw: options.raw, color: options.color })
+  const err = new LogLineWriter(options.write, { raw: options.raw, color: options.color })
+  child.stdout!.on('data', (d: Buffer) => out.push(d))
+  child.stderr!.on('data', (d: Buffer) => err.push(d))
+  const stop = (): void => {
+    if (child.exitCode === null && child.pid) child.kill('SIGTERM')
+  }
+  options.signal.addEventListener('abort', stop, { once: true })
+  const unForce = onForce(() => child.pid && killGroup(child.pid, 'SIGKILL'))
+  return new Promise((res, rej) => {
+    child.once('error', rej)
+    child.once('close', (code, sig) => {
+      options.signal.removeEventListener('abort', stop)
+      unForce()
+      out.flush()
+      err.flush()
+      // Anything rr left in its group (it isolates workers in their own groups) goes with it.
+      if (child.pid) killGroup(child.pid, 'SIGKILL')
+      res(code ?? (sig ? 128 + (sig === 'SIGKILL' ? 9 : sig === 'SIGINT' ? 2 : 15) : 1))
+    })
+  })
+}
+
+/** What `.rr.runtime.json` records about a detached instance. */
+export interface RuntimeInfo {
+  http_address: string
+  host: string
+  port: number
+  config: string
+  pid: number
+  /** Process group (rr is its leader). */
+  pgid: number
+  /** /proc start time of pid, to tell it from a later process with the same pid. */
+  pid_start?: string
+  log: string
+  binary: string
+  started_at: string
+}
+
+export function readRuntime(paths: ProjectPaths): RuntimeInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.runtimeFile, 'utf8')) as RuntimeInfo
+  } catch {
+    return undefined
+  }
+}
+
+export function writeRuntime(paths: ProjectPaths, info: RuntimeInfo): void {
+  const tmp = `${paths.runtimeFile}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`)
+  renameSync(tmp, paths.runtimeFile)
+}
+
+/** The pid in `.pid`, if the file holds one. */
+export function readPidFile(paths: ProjectPaths): number | undefined {
+  try {
+    const n = Number(readFileSync(paths.pidFile, 'utf8').trim())
+    return Number.isInteger(n) && n > 0 ? n : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export type DetachResult = { ok: true; pid: number } | { ok: false; exitCode: number | null }
+
+/** Starts rr detached with output appended to the log; waits (up to 10 s) for rr's `.pid`. */
+export async function startDetached(paths: ProjectPaths, args: string[], env: NodeJS.ProcessEnv): Promise<DetachResult> {
+  mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o775 })
+  const fd = openSync(paths.logFile, 'a')
+  let exitCode: number | null | undefined
+  try {
+    const child = spawn(paths.binary, args, { cwd: paths.configDir, env, stdio: ['ignore', fd, fd], detached: true })
+    child.once('exit', (code) => (exitCode = code))
+    child.once('error', () => (exitCode = 127))
+    child.unref()
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) return { ok: false, exitCode }
+      const pid = readPidFile(paths)
+      if (pid !== undefined && pid === child.pid) return { ok: true, pid }
+      await sleep(100)
+    }
+    return child.pid && isAlive(child.pid) ? { ok: true, pid: child.pid } : { ok: false, exitCode: exitCode ?? null }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The last `n` lines of a file (for error messages). */
+export function lastLines(path: string, n: number): string[] {
+  if (!existsSync(path)) return []
+  const text = readFileSync(path, 'utf8')
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-n)
+}
+
+export { startTime }

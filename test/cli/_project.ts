@@ -1,0 +1,61 @@
+/**
+ * Temp projects for the CLI tests, laid out as a user's app: worker.ts, .rr.yaml, environment/,
+ * ./rr (the real rr built by scripts/build-rr) and node_modules with pionia and tsx linked in.
+ * The CLI is the built one (bin/pionia.js → dist/), driven with execa like a user's shell.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execa, type Options, type ResultPromise } from 'execa'
+import { stringify } from 'yaml'
+import { ROOT, rrBinary } from '../helpers/rr.js'
+
+export const BIN = join(ROOT, 'bin', 'pionia.js')
+
+export interface ProjectOptions {
+  /** .rr.yaml content (version added); `false` writes none. */
+  rrYaml?: Record<string, unknown> | false
+  settingsIni?: string
+  dotenv?: string
+  /** Link ./rr to the real binary (default true). */
+  withRr?: boolean
+  /** Copy the fixture worker.ts (default true). */
+  withWorker?: boolean
+}
+
+export interface Project {
+  dir: string
+  /** Runs `pionia …` in the project and waits for it. */
+  run(args: string[], options?: Options): ResultPromise
+  remove(): void
+}
+
+/** The .rr.yaml the tests use: one worker through the tsx loader, dev-mode logs. */
+export function rrConfig(port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    server: { command: 'node --import tsx worker.ts', relay: 'pipes' },
+    http: { address: `127.0.0.1:${port}`, pool: { num_workers: 1, allocate_timeout: '60s', destroy_timeout: '10s' } },
+    logs: { mode: 'development', level: 'info' },
+    ...extra,
+  }
+}
+
+export function makeProject(options: ProjectOptions = {}): Project {
+  const dir = mkdtempSync(join(tmpdir(), 'pionia-cli-'))
+  mkdirSync(join(dir, 'node_modules'))
+  symlinkSync(ROOT, join(dir, 'node_modules', 'pionia'))
+  symlinkSync(join(ROOT, 'node_modules', 'tsx'), join(dir, 'node_modules', 'tsx'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'cli-test-app', type: 'module', private: true }))
+  if (options.withWorker !== false) copyFileSync(join(ROOT, 'test/fixtures/cli/app/worker.ts'), join(dir, 'worker.ts'))
+  if (options.withRr !== false) symlinkSync(rrBinary(), join(dir, 'rr'))
+  if (options.rrYaml !== false && options.rrYaml) writeFileSync(join(dir, '.rr.yaml'), stringify({ version: '3', ...options.rrYaml }))
+  if (options.settingsIni !== undefined || options.dotenv !== undefined) mkdirSync(join(dir, 'environment'))
+  if (options.settingsIni !== undefined) writeFileSync(join(dir, 'environment', 'settings.ini'), options.settingsIni)
+  if (options.dotenv !== undefined) writeFileSync(join(dir, 'environment', '.env'), options.dotenv)
+  return {
+    dir,
+    run: (args, opts = {}) =>
+      execa(process.execPath, [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', PORT: '', SERVER_PORT: '', HOST: '', SERVER_HOST: '' }, ...opts }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
