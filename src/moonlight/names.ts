@@ -1,0 +1,26 @@
+/**
+ * Action name resolution: `list` → `listAction`, `send_welcome` → `sendWelcomeAction`; a name that
+ * already contains "action" is only camel-cased (`loginAction`).
+ * @module
+ */
+
+/** snake/kebab → camelCase, keeping the first letter as sent. */
+export function camelCase(name: string): string {
+  return name.replace(/[_\-\s]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+}
+
+/** The method name an action resolves to. */
+export function actionMethodName(action: string): string {
+  const camel = camelCase(action.trim())
+  return /action/i.test(action) ? camel.replace(/action$/i, 'Action') : `${camel}Action`
+}
+
+/** The normalised key used in metadata maps (`send_welcome`, `sendWelcome`, `sendWelcomeAction` → `sendWelcome`). */
+export function actionKey(action: string): string {
+  return actionMethodName(action).replace(/Action$/, '')
+}
+
+/** `sendWelcomeAction` → `send_welcome` (for catalogs and docs). */
+export function snakeCase(method: string): string {
+  return method.replace(/Action$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
+}

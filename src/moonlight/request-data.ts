@@ -1,0 +1,69 @@
+/**
+ * Builds the merged data map of an HTTP call: cookies < query < uploaded files < body (later wins).
+ * A malformed body is a 400 that says what to send instead.
+ * @module
+ */
+import { BadRequestError } from './errors.js'
+import type { FileBag } from './context.js'
+
+/** Parses a Cookie header into name → value. */
+export function parseCookies(header: string | null): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!header) return out
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i <= 0) continue
+    const name = part.slice(0, i).trim()
+    const raw = part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1')
+    try {
+      out[name] = decodeURIComponent(raw)
+    } catch {
+      out[name] = raw
+    }
+  }
+  return out
+}
+
+const EXAMPLE = '{"service":"task","action":"list"}'
+
+/** Reads cookies, query, files and body of `request` into one map plus the file bag. */
+export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
+  const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
+  for (const [k, v] of url.searchParams) data[k] = v
+  const files: FileBag = {}
+  if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
+  const type = (request.headers.get('content-type') ?? '').toLowerCase()
+  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+    let form: FormData
+    try {
+      form = await request.formData()
+    } catch (err) {
+      throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
+    }
+    const fields: Record<string, unknown> = {}
+    for (const [k, v] of form) {
+      if (typeof v === 'string') fields[k] = v
+      else {
+        files[k] = v
+        data[k] = v
+      }
+    }
+    Object.assign(data, fields)
+    return { data, files }
+  }
+  const text = await request.text()
+  if (text.trim() === '') return { data, files }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (err) {
+    throw new BadRequestError(
+      `Malformed JSON body (${err instanceof Error ? err.message : String(err)}): send a JSON object such as ${EXAMPLE} with Content-Type: application/json`,
+    )
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError(`The request body must be a JSON object such as ${EXAMPLE}`)
+  }
+  Object.assign(data, body)
+  return { data, files }
+}

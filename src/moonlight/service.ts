@@ -1,0 +1,129 @@
+/**
+ * Services: classes whose `…Action` methods are the callable actions, with auth helpers and
+ * declarative metadata (auth and validation rules per action) kept in static fields.
+ * @module
+ */
+import type { ContextUser } from './auth.js'
+import type { RequestData } from './data.js'
+import type { Envelope } from './envelope.js'
+import type { FileBag, MoonlightRequest } from './context.js'
+import { UnauthenticatedError, UnauthorizedError } from './errors.js'
+import type { RuleMap } from './validation.js'
+import { actionKey } from './names.js'
+
+/** An action: `(data, files, request)` → envelope. */
+export type Action = (data: RequestData, files: FileBag, request: MoonlightRequest) => Envelope | Promise<Envelope>
+
+/** Auth requirements of an action (Pionia's #[Authenticated], #[Can], #[CanAny]). */
+export interface AuthRule {
+  /** Require an authenticated user. */
+  authenticated?: boolean
+  /** Require every one of these permissions (canAll). */
+  can?: string[]
+  /** Require at least one of these permissions. */
+  canAny?: string[]
+}
+
+/** Class-level auth; `except` lists actions it does not cover (any spelling: `send_welcome`, `sendWelcomeAction`). */
+export interface ServiceAuth extends AuthRule {
+  except?: string[]
+}
+
+/** Per-action metadata: auth (always applies; its permission lists replace the class's) and rules (422 on failure). */
+export interface ActionMeta extends AuthRule {
+  rules?: RuleMap
+  /** One line for the catalog. */
+  summary?: string
+}
+
+/** The constructor shape a switch registers. */
+export interface ServiceClass {
+  new (): Service
+  auth?: ServiceAuth
+  actions?: Record<string, ActionMeta>
+  deactivatedActions?: string[]
+  /** Optional description for the catalog. */
+  description?: string
+}
+
+const NO_PERMS_MESSAGE = 'You must be authorised to access this resource'
+const DENIED_MESSAGE = 'You do not have access to this resource'
+
+/**
+ * Base class of Moonlight services. One instance per call; `this.request` is set before the action runs.
+ * @example
+ * import { Service, response, type RequestData } from 'pionia/moonlight'
+ * export class TaskService extends Service {
+ *   static actions = { create: { authenticated: true, rules: { title: 'required|string|min:3' } } }
+ *   async listAction() { return response(0, 'OK', { tasks: [] }) }
+ *   async createAction(data: RequestData) { return response(0, 'Task created', { title: data.getString('title') }) }
+ * }
+ */
+export abstract class Service {
+  /** The call being served (set by the dispatcher). */
+  request!: MoonlightRequest
+
+  /** The authenticated user, or null. */
+  auth(): ContextUser | null {
+    return this.request?.user ?? null
+  }
+
+  /** Throws 401 unless a user is authenticated. */
+  mustAuthenticate(message?: string): ContextUser {
+    const u = this.auth()
+    if (!u || !u.authenticated) throw new UnauthenticatedError(message)
+    return u
+  }
+
+  /** Throws 401/403 unless the user has `permission`. */
+  can(permission: string, message?: string): void {
+    this.canAll([permission], message)
+  }
+
+  /** Throws 401/403 unless the user has every permission. */
+  canAll(permissions: string[], message?: string): void {
+    const u = this.mustAuthenticate()
+    if (!permissions.every((p) => u.permissions.includes(p))) {
+      throw new UnauthorizedError(message ?? (u.permissions.length ? DENIED_MESSAGE : NO_PERMS_MESSAGE))
+    }
+  }
+
+  /** Throws 401/403 unless the user has at least one of the permissions. */
+  canAny(permissions: string[], message?: string): void {
+    const u = this.mustAuthenticate()
+    if (!permissions.some((p) => u.permissions.includes(p))) {
+      throw new UnauthorizedError(message ?? (u.permissions.length ? DENIED_MESSAGE : NO_PERMS_MESSAGE))
+    }
+  }
+
+  /** True when authExtra holds `key`. */
+  authExtraHas(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.auth()?.authExtra ?? {}, key)
+  }
+
+  getAuthExtraByKey<T = unknown>(key: string): T | undefined {
+    return this.auth()?.authExtra[key] as T | undefined
+  }
+}
+
+/** Metadata of one action, with the class-level auth merged in by Pionia's precedence rules. */
+export function resolveActionMeta(cls: ServiceClass, action: string): { auth: AuthRule; rules: RuleMap | undefined } {
+  const key = actionKey(action)
+  let meta: ActionMeta | undefined
+  for (const [k, v] of Object.entries(cls.actions ?? {})) if (actionKey(k) === key) meta = v
+  const classAuth = cls.auth
+  const classApplies = !!classAuth && !(classAuth.except ?? []).some((e) => actionKey(e) === key)
+  const auth: AuthRule = {
+    authenticated: !!meta?.authenticated || (classApplies && !!classAuth!.authenticated),
+    can: meta?.can ?? (meta?.canAny ? undefined : classApplies ? classAuth!.can : undefined),
+    canAny: meta?.canAny ?? (meta?.can ? undefined : classApplies ? classAuth!.canAny : undefined),
+  }
+  return { auth, rules: meta?.rules }
+}
+
+/** Enforces an AuthRule: permission lists first, then canAny, then plain authentication. */
+export function enforceAuth(service: Service, rule: AuthRule): void {
+  if (rule.can?.length) service.canAll(rule.can)
+  if (rule.canAny?.length) service.canAny(rule.canAny)
+  if (!rule.can?.length && !rule.canAny?.length && rule.authenticated) service.mustAuthenticate()
+}
