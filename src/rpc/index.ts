@@ -12,3 +12,4 @@ import type { RpcClient } from './client.js'
 export function rrVersion(client: RpcClient): Promise<string> {
   return client.callJson<string>('rpc.Version', true)
 }
+export * from './services/kv/index.js'
