@@ -13,3 +13,4 @@ export function rrVersion(client: RpcClient): Promise<string> {
   return client.callJson<string>('rpc.Version', true)
 }
 export * from './services/kv/index.js'
+export { Locks, locks, LockNotAcquiredError, type LockOptions } from './services/lock.js'
