@@ -124,7 +124,7 @@ export class StreamRelay implements Relay {
       if (this.#output.writableFinished || this.#output.destroyed) return resolve()
       this.#output.end(() => resolve())
     })
-    if (this.#input !== (this.#output as unknown)) this.#input.destroy()
+    this.#input.destroy()
   }
 
   #finish(error?: Error): void {
