@@ -14,3 +14,4 @@ export function rrVersion(client: RpcClient): Promise<string> {
 }
 export * from './services/kv/index.js'
 export { Locks, locks, LockNotAcquiredError, type LockOptions } from './services/lock.js'
+export { Metrics, Collector, metrics, type CollectorType, type CollectorOptions, type LabelValues } from './services/metrics.js'
