@@ -22,6 +22,8 @@ import { readRequestData } from './request-data.js'
 import { JSON_TYPE, envelopeJson, makeResponse, statusFor } from './http-response.js'
 import { createScope, currentScope, flushScope, runInScope, type DeferScope, type MoonlightJob } from './defer.js'
 import { jobsGateOpen, type JobQueue } from './jobs-hook.js'
+import { ConnectionManager } from './db/connection-manager.js'
+import type { Connection } from './db/connection.js'
 
 /** Services of one switch: alias → class. */
 export type SwitchMap = Record<string, ServiceClass>
@@ -43,6 +45,8 @@ export interface AppOptions {
   logger?: Logger
   /** Force debug on/off (default: env DEBUG or APP_DEBUG). */
   debug?: boolean
+  /** Runs once per physical database open (create the schema if missing, seed, …). */
+  onDatabaseOpen?: (conn: Connection) => Promise<void> | void
 }
 
 /** A call without HTTP: what jobs and realtime frames carry. */
@@ -82,6 +86,8 @@ export class Moonlight {
   readonly #debug: boolean | undefined
   readonly #shutdown: (() => unknown)[] = []
   #queue: JobQueue | null = null
+  #db: ConnectionManager | undefined
+  readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
   constructor(options: AppOptions = {}) {
     this.settings = options.settings ?? new Settings(options.root ?? process.cwd())
@@ -91,6 +97,7 @@ export class Moonlight {
     this.#middleware = options.middleware ?? []
     this.#pipeline = new ExceptionPipeline(options.exceptions ?? {}, this.logger)
     this.#debug = options.debug
+    this.#onDatabaseOpen = options.onDatabaseOpen
     for (const [v, services] of Object.entries(options.switches ?? {})) this.switch(v, services)
     lastApp = this
   }
@@ -146,14 +153,19 @@ export class Moonlight {
     return this
   }
 
+  /** The app's connection pool (`[db]`, `[db_<name>]`), created on first use; closed by `close()`. */
+  get db(): ConnectionManager {
+    return (this.#db ??= new ConnectionManager(this.settings, { onOpen: this.#onDatabaseOpen }))
+  }
+
   /** Registers a hook for worker shutdown (e.g. `db.disconnect()`). */
   onShutdown(fn: () => unknown): this {
     this.#shutdown.push(fn)
     return this
   }
 
-  /** Runs the shutdown hooks (worker.ts passes this to serve's onShutdown). */
-  async close(): Promise<void> {
+  /** Runs the shutdown hooks, then closes the database connections (pass it to serve's onShutdown). */
+  close = async (): Promise<void> => {
     for (const fn of this.#shutdown.splice(0)) {
       try {
         await fn()
@@ -161,6 +173,7 @@ export class Moonlight {
         this.logger.error(`shutdown hook failed: ${err instanceof Error ? err.message : String(err)}`)
       }
     }
+    await this.#db?.disconnect()
   }
 
   /** Reports and renders an error as an envelope (for adapters that catch errors themselves). */
@@ -284,6 +297,7 @@ export class Moonlight {
       user: call.auth ?? null,
       settings: this.settings,
       attributes: new Map(),
+      app: this,
     }
     instance.request = mreq
     const meta = resolveActionMeta(cls, call.action)

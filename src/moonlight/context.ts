@@ -5,6 +5,7 @@
 import type { ContextUser } from './auth.js'
 import type { RequestData } from './data.js'
 import type { Settings } from '../config/settings.js'
+import type { Moonlight } from './app.js'
 
 /** Uploaded files by field name (multipart/form-data). */
 export type FileBag = Record<string, File>
@@ -25,4 +26,6 @@ export interface MoonlightRequest {
   readonly settings: Settings
   /** Free-form per-request values (middleware can put a request id here). */
   readonly attributes: Map<string, unknown>
+  /** The app serving the call (its `db`, `logger`, `async()`). */
+  readonly app: Moonlight
 }

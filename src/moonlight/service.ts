@@ -10,6 +10,8 @@ import type { FileBag, MoonlightRequest } from './context.js'
 import { UnauthenticatedError, UnauthorizedError } from './errors.js'
 import type { RuleMap } from './validation.js'
 import { actionKey } from './names.js'
+import type { Connection } from './db/connection.js'
+import type { Logger } from './log.js'
 
 /** An action: `(data, files, request)` → envelope. */
 export type Action = (data: RequestData, files: FileBag, request: MoonlightRequest) => Envelope | Promise<Envelope>
@@ -60,6 +62,15 @@ const DENIED_MESSAGE = 'You do not have access to this resource'
  * }
  */
 export abstract class Service {
+  /** Class-level auth requirements (see ServiceAuth). */
+  static auth?: ServiceAuth
+  /** Per-action metadata, keyed by action name in any spelling. */
+  static actions?: Record<string, ActionMeta>
+  /** Actions that answer 500 "Action X is currently deactivated." */
+  static deactivatedActions?: string[]
+  /** Shown in the catalog. */
+  static description?: string
+
   /** The call being served (set by the dispatcher). */
   request!: MoonlightRequest
 
@@ -94,6 +105,16 @@ export abstract class Service {
     if (!permissions.some((p) => u.permissions.includes(p))) {
       throw new UnauthorizedError(message ?? (u.permissions.length ? DENIED_MESSAGE : NO_PERMS_MESSAGE))
     }
+  }
+
+  /** A database connection of the app's pool (default: `default`), reused across requests. */
+  db(name?: string): Promise<Connection> {
+    return this.request.app.db.connection(name)
+  }
+
+  /** The app's logger. */
+  get logger(): Logger {
+    return this.request.app.logger
   }
 
   /** True when authExtra holds `key`. */

@@ -1,0 +1,26 @@
+/**
+ * DeskFlow: Northwind Studio's task-board API, the example Moonlight app. `worker.ts` serves it under
+ * rr; `npx pionia serve` serves it with node:http; tests call `createDeskflowApp({ root }).fetch()`.
+ */
+import { createApp, jwtAuthentication, type Moonlight } from '../src/moonlight/index.js'
+import { bootstrapDatabase } from './database/bootstrap.js'
+import { TaskService } from './services/task.js'
+import { MemberService } from './services/member.js'
+import { ProjectService } from './services/project.js'
+import { MailService } from './services/mail.js'
+import { requestId } from './middleware/request-id.js'
+
+/** Builds the app for the project at `root` (default: the current directory). */
+export function createDeskflowApp(options: { root?: string } = {}): Moonlight {
+  return createApp({
+    root: options.root,
+    switches: {
+      v1: { task: TaskService, member: MemberService, project: ProjectService, mail: MailService },
+    },
+    auth: [jwtAuthentication()],
+    middleware: [requestId],
+    onDatabaseOpen: bootstrapDatabase,
+  })
+}
+
+export default createDeskflowApp

@@ -1,0 +1,45 @@
+/**
+ * `task`: the board. `list` (status filter, pagination) is public; `create` needs a logged-in member,
+ * validates its input, and defers the assignment email so the client gets its answer first.
+ */
+import { Service, response, defer, type RequestData } from '../../src/moonlight/index.js'
+import { pageInfo, readPage } from './pagination.js'
+
+export const TASK_STATUSES = ['open', 'done', 'archived'] as const
+
+export class TaskService extends Service {
+  static override description = 'Tasks on the DeskFlow board'
+  static override actions = {
+    list: { summary: 'List tasks, optionally by status', rules: { status: `in:${TASK_STATUSES.join(',')}` } },
+    create: {
+      summary: 'Create a task (login required)',
+      authenticated: true,
+      rules: { title: 'required|string|min:3|max:200', status: `in:${TASK_STATUSES.join(',')}`, project_id: 'integer' },
+    },
+  }
+
+  async listAction(data: RequestData) {
+    const page = readPage(data)
+    const status = data.getString('status')
+    const where = status ? 'WHERE status = ?' : ''
+    const params = status ? [status] : []
+    const db = await this.db()
+    const tasks = await db.all(`SELECT * FROM tasks ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, page.limit, page.offset])
+    const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tasks ${where}`, params)
+    return response(0, 'OK', { tasks, ...pageInfo(page, tasks.length, Number(total?.n ?? 0)) })
+  }
+
+  async createAction(data: RequestData) {
+    const member = this.mustAuthenticate()
+    const me = member.user as { email?: string }
+    const assignee = data.getString('assignee') ?? me.email ?? 'alex@northwind.studio'
+    const db = await this.db()
+    const task = await db.get<{ id: number; title: string }>(
+      'INSERT INTO tasks (title, status, assignee, project_id) VALUES (?, ?, ?, ?) RETURNING *',
+      [data.getString('title')!.trim(), data.getString('status') ?? 'open', assignee, data.getInt('project_id') ?? null],
+    )
+    const logger = this.logger
+    defer(() => logger.info(`Assignment email sent to ${assignee} for task #${task!.id} "${task!.title}"`))
+    return response(0, 'Task created', { task })
+  }
+}
