@@ -1,0 +1,196 @@
+/**
+ * `pionia rr:setup`: installs the real RoadRunner binary into the app root (`./rr`), from a GitHub
+ * release (checked against its sha256 digest), a local Go build, or a binary you already have.
+ * @module
+ */
+import { copyFileSync, chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { CliError, defineCommand, type CommandContext } from '../command.js'
+import { rrVersion } from '../project.js'
+import { painter, useColor, type Paint } from '../_color.js'
+import { defaultRrYaml } from '../templates/rr-yaml.js'
+import { detectTarget, describeTarget } from '../setup/platform.js'
+import { chooseAsset, listReleases, UnreachableError } from '../setup/github.js'
+import { download } from '../setup/download.js'
+import { extractRr } from '../setup/archive.js'
+import { progressBar } from '../setup/progress.js'
+import { buildWithGo, GO_BUILD_VERSION, hasGo } from '../setup/go-build.js'
+import { parseVersion, versionMatcher } from '../setup/version.js'
+
+/** The RoadRunner version this pionia is tested with. */
+export const PINNED_VERSION = '2025.1.15'
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** Moves a verified temp binary into place; a failed check removes it. */
+async function install(tmp: string, dest: string): Promise<string> {
+  chmodSync(tmp, 0o755)
+  const version = await rrVersion(tmp)
+  if (!version) {
+    rmSync(tmp, { force: true })
+    throw new CliError('RR_ERR_VERIFY', `The new binary did not pass "rr --version"; nothing was installed at ${dest}.`)
+  }
+  renameSync(tmp, dest)
+  return version
+}
+
+function versionOf(line: string): string | undefined {
+  return /rr version (\S+)/.exec(line)?.[1]
+}
+
+async function fromGithub(ctx: CommandContext, paint: Paint, dest: string, constraint: string, values: Record<string, unknown>): Promise<string> {
+  const target = detectTarget({ os: str(values.os), arch: str(values.arch) })
+  ctx.stdout.write(`==> Looking up RoadRunner ${constraint} for ${describeTarget(target)} on GitHub\n`)
+  const releases = await listReleases(ctx.env, ctx.signal)
+  const { asset, version } = chooseAsset(releases, constraint, target)
+  ctx.stdout.write(`==> Downloading ${asset.name} (${(asset.size / 1024 / 1024).toFixed(1)} MB)\n`)
+  const archive = `${dest}.download-${process.pid}`
+  const tmp = `${dest}.tmp-${process.pid}`
+  try {
+    const bar = progressBar(ctx.stdout, Boolean((ctx.stdout as { isTTY?: boolean }).isTTY), asset.name)
+    const got = await download(asset.browser_download_url, archive, (d, t) => bar.update(d, t || asset.size), ctx.signal)
+    bar.end()
+    const expected = asset.digest?.startsWith('sha256:') ? asset.digest.slice(7).toLowerCase() : undefined
+    if (!expected) {
+      ctx.stdout.write(paint('yellow', `  GitHub publishes no sha256 digest for ${asset.name}: the download cannot be verified.`) + '\n')
+    } else if (expected !== got.sha256) {
+      throw new CliError(
+        'RR_ERR_DIGEST',
+        `Checksum mismatch for ${asset.name}: GitHub says sha256 ${expected}, the download is ${got.sha256}.\n` +
+          'The file was deleted and nothing was installed. Retry; if it persists, do not use this download.',
+      )
+    } else {
+      ctx.stdout.write(`  sha256 verified: ${got.sha256}\n`)
+    }
+    await extractRr(archive, asset.name, tmp)
+    const line = await install(tmp, dest)
+    if (versionOf(line) !== version) ctx.stdout.write(paint('yellow', `  Note: the release is ${version}, the binary reports "${line}".`) + '\n')
+    return line
+  } finally {
+    rmSync(archive, { force: true })
+    rmSync(tmp, { force: true })
+  }
+}
+
+async function fromGo(ctx: CommandContext, dest: string, constraint: string): Promise<string> {
+  if (!versionMatcher(constraint)(parseVersion(GO_BUILD_VERSION)!)) {
+    throw new CliError('RR_ERR_GO_VERSION', `The Go build makes RoadRunner ${GO_BUILD_VERSION} only, which does not match "${constraint}".\nUse --source=github for other versions.`)
+  }
+  ctx.stdout.write(`==> Building RoadRunner ${GO_BUILD_VERSION} from the Go module proxy (the first build takes a few minutes)\n`)
+  const built = await buildWithGo(ctx.env, (l) => ctx.stdout.write(`  ${l}\n`), ctx.signal)
+  const tmp = `${dest}.tmp-${process.pid}`
+  try {
+    copyFileSync(built, tmp)
+    return await install(tmp, dest)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+}
+
+function checkWorkerFiles(ctx: CommandContext, paint: Paint): void {
+  const config = join(ctx.cwd, '.rr.yaml')
+  if (!existsSync(config)) {
+    writeFileSync(config, defaultRrYaml())
+    ctx.stdout.write('==> Wrote a default .rr.yaml (HTTP on 127.0.0.1:8000, worker.ts through the tsx loader, memory jobs)\n')
+  }
+  if (!existsSync(join(ctx.cwd, 'worker.ts')) && !existsSync(join(ctx.cwd, 'worker.js'))) {
+    ctx.stdout.write(paint('yellow', 'Missing worker files. Ensure .rr.yaml and worker.ts exist in the app root (see the README: a worker.ts calling serve()).') + '\n')
+  } else {
+    ctx.stdout.write('==> Worker entry OK\n')
+  }
+  ctx.stdout.write(paint('green', 'Ready: npx pionia runserver') + '\n')
+}
+
+export default defineCommand({
+  name: 'rr:setup',
+  aliases: ['runserver:setup'],
+  summary: 'Install the RoadRunner binary (./rr): GitHub release, Go build, or an existing binary',
+  usage: `Usage: npx pionia rr:setup [options]
+
+Installs the real RoadRunner binary into the app root as ./rr and checks it with "rr --version".
+Sources (--source=auto tries them in this order):
+  github   the release asset for this OS/CPU (linux, darwin, windows, freebsd; amd64, arm64; musl),
+           verified against the sha256 digest GitHub publishes. Set GITHUB_TOKEN to avoid rate limits.
+  go       a build from the Go module proxy with scripts/build-rr (needs Go >= 1.26; ${GO_BUILD_VERSION} only)
+Writes a default .rr.yaml when the app has none; ends with "Ready: npx pionia runserver".
+
+Options:
+  --version=<constraint>  RoadRunner version (default ${PINNED_VERSION}); e.g. 2025.1.15, ^2025.1, 2025.*
+  --source=<s>            auto (default), github or go
+  --binary=<path>         adopt an existing rr binary instead of downloading
+  --location=<dir>        install directory (default: the app root; runserver uses ./rr)
+  --force                 reinstall even if ./rr works
+  --os=<os>, --arch=<a>   pick the asset for another platform (github source)
+
+Environment: GITHUB_TOKEN; PIONIA_GITHUB_API (another Releases API root, e.g. a mirror).
+`,
+  options: {
+    version: { type: 'string' },
+    source: { type: 'string' },
+    binary: { type: 'string' },
+    location: { type: 'string' },
+    force: { type: 'boolean' },
+    os: { type: 'string' },
+    arch: { type: 'string' },
+  },
+  async run({ values }, ctx) {
+    const paint = painter(useColor(ctx.stdout, ctx.env))
+    const constraint = str(values.version) ?? PINNED_VERSION
+    try {
+      versionMatcher(constraint)
+    } catch (err) {
+      throw new CliError('RR_ERR_BAD_OPTION', (err as Error).message)
+    }
+    const source = str(values.source) ?? 'auto'
+    if (!['auto', 'github', 'go'].includes(source)) throw new CliError('RR_ERR_BAD_OPTION', `--source must be auto, github or go (got "${source}").`)
+    const location = resolve(ctx.cwd, str(values.location) ?? '.')
+    mkdirSync(location, { recursive: true })
+    const dest = join(location, process.platform === 'win32' || str(values.os) === 'windows' ? 'rr.exe' : 'rr')
+
+    const installed = await rrVersion(dest)
+    if (installed && !values.force) {
+      const v = versionOf(installed)
+      const parsed = v ? parseVersion(v) : undefined
+      ctx.stdout.write(`RoadRunner binary already installed.\n  ${dest}\n  ${installed}\n`)
+      if (str(values.version) && parsed && !versionMatcher(constraint)(parsed)) {
+        ctx.stdout.write(paint('yellow', `  It does not match --version=${constraint}: reinstall with --force.`) + '\n')
+      }
+      checkWorkerFiles(ctx, paint)
+      return 0
+    }
+
+    let line: string
+    const binary = str(values.binary)
+    if (binary) {
+      const from = resolve(ctx.cwd, binary)
+      const version = await rrVersion(from)
+      if (!version) throw new CliError('RR_ERR_VERIFY', `${from} is not a RoadRunner binary ("--version" must print "rr version ..."). Pass the path of a real rr.`)
+      ctx.stdout.write(`==> Adopting ${from}\n`)
+      const tmp = `${dest}.tmp-${process.pid}`
+      try {
+        copyFileSync(from, tmp)
+        line = await install(tmp, dest)
+      } finally {
+        rmSync(tmp, { force: true })
+      }
+    } else if (source === 'go') {
+      line = await fromGo(ctx, dest, constraint)
+    } else {
+      try {
+        line = await fromGithub(ctx, paint, dest, constraint, values)
+      } catch (err) {
+        const fallback = source === 'auto' && err instanceof CliError && (err instanceof UnreachableError || ['RR_ERR_RATE_LIMIT', 'RR_ERR_NO_ASSET'].includes(err.code))
+        if (!fallback) throw err
+        if (!hasGo(ctx.env)) {
+          throw new CliError(err.code, `${err.message}\nNo Go toolchain was found for a local build either: install Go (https://go.dev/dl/) or pass --binary=<path>.`)
+        }
+        ctx.stdout.write(paint('yellow', `${err.message.split('\n')[0]} Falling back to a local Go build.`) + '\n')
+        line = await fromGo(ctx, dest, constraint)
+      }
+    }
+    ctx.stdout.write(`==> RoadRunner binary\n  ${dest}\n  ${line}\n`)
+    if (location !== ctx.cwd) ctx.stdout.write(paint('yellow', `Note: runserver runs ./rr from the app root; this one is in ${location}.`) + '\n')
+    checkWorkerFiles(ctx, paint)
+    return 0
+  },
+})

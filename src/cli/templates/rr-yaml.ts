@@ -1,0 +1,58 @@
+/**
+ * The default `.rr.yaml` that `rr:setup` writes when a project has none: HTTP on 127.0.0.1:8000 with
+ * the worker run through the tsx loader, goridge RPC for jobs, a memory jobs pipeline named
+ * `moonlight`, and development logs (the format runserver's formatter reads).
+ * @module
+ */
+
+/** The template text (a YAML list for server.command: rr splits a plain string on spaces). */
+export function defaultRrYaml(options: { address?: string; worker?: string } = {}): string {
+  const address = options.address ?? '127.0.0.1:8000'
+  const worker = options.worker ?? 'worker.ts'
+  return `# RoadRunner config for this app (written by npx pionia rr:setup). rr runs in this file's directory.
+version: "3"
+
+rpc:
+  listen: tcp://127.0.0.1:6001
+
+server:
+  # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
+  # and switches this to ["node", "dist/worker.js"]; "npx pionia optimize:clear" switches back.
+  command: ["node", "--import", "tsx", "${worker}"]
+  relay: pipes
+
+http:
+  # runserver overrides this with -o http.address=... when --port/--host, PORT/SERVER_PORT or
+  # [roadrunner]/[server] in environment/settings.ini say otherwise.
+  address: ${address}
+  middleware: []
+  pool:
+    num_workers: 2
+    max_jobs: 0
+    allocate_timeout: 60s
+    destroy_timeout: 60s
+
+jobs:
+  consume: ["moonlight"]
+  pool:
+    num_workers: 2
+    allocate_timeout: 60s
+    destroy_timeout: 60s
+  pipelines:
+    moonlight:
+      # In production use a durable driver, e.g. redis (addrs: ["127.0.0.1:6379"]).
+      driver: memory
+      config:
+        priority: 10
+        prefetch: 100
+
+# Realtime (optional): uncomment and run Centrifugo with its proxy pointed at rr.
+# centrifuge:
+#   proxy_address: "tcp://127.0.0.1:30000"
+#   grpc_api_address: "127.0.0.1:10000"
+
+logs:
+  mode: development
+  level: info
+`
+}
