@@ -5,8 +5,8 @@
  * Field names are Centrifugo's (snake_case), as in `proto/centrifugo/api/v1/api.proto`.
  * @module
  */
-import type { RpcClient, CallOptions } from '../rpc/index.js'
-import { CentrifugoApiError } from './errors.js'
+import { RpcServiceError, type RpcClient, type CallOptions } from '../rpc/index.js'
+import { CentrifugoApiError, CentrifugoUnsupportedError } from './errors.js'
 import type { BytesLike, SubscribeOptionOverride } from './messages.js'
 import { apiType, decodeMessage, encodeMessage } from './proto.js'
 
@@ -157,12 +157,15 @@ export class CentrifugoApi {
     return r?.channels ?? {}
   }
 
-  /** Blocks a user (until `expire_at`, Unix seconds; 0 = forever) and disconnects them. */
+  /**
+   * Blocks a user (until `expire_at`, Unix seconds; 0 = forever) and disconnects them. A Centrifugo
+   * PRO method: Centrifugo OSS answers Unimplemented, thrown as {@link CentrifugoUnsupportedError}.
+   */
   async blockUser(user: string, options: { expire_at?: number } = {}): Promise<void> {
     await this.#call('BlockUser', { user, ...options })
   }
 
-  /** Lifts a block. */
+  /** Lifts a block (Centrifugo PRO, like {@link CentrifugoApi.blockUser}). */
   async unblockUser(user: string): Promise<void> {
     await this.#call('UnblockUser', { user })
   }
@@ -170,7 +173,15 @@ export class CentrifugoApi {
   /** Encodes, calls `centrifuge.<method>`, decodes, and turns an API `error` into a throw. */
   async #call<R>(method: string, request: object): Promise<R | null> {
     const bytes = encodeMessage(apiType(method + 'Request'), request)
-    const raw = await this.rpc.callProto(`centrifuge.${method}`, bytes, this.options)
+    let raw: Buffer
+    try {
+      raw = await this.rpc.callProto(`centrifuge.${method}`, bytes, this.options)
+    } catch (err) {
+      if (err instanceof RpcServiceError && /code = Unimplemented/.test(err.rrMessage)) {
+        throw new CentrifugoUnsupportedError(method, err.rrMessage)
+      }
+      throw err
+    }
     const res = decodeMessage<ApiResponse<R>>(apiType(method + 'Response'), raw)
     if (res.error && res.error.code) throw new CentrifugoApiError(method, res.error.code, res.error.message)
     return res.result

@@ -65,3 +65,22 @@ export class CentrifugoApiError extends Error {
     super(`Centrifugo ${method} failed with error ${code}: ${apiMessage}`)
   }
 }
+
+/**
+ * The Centrifugo server does not implement an API method (gRPC Unimplemented). Centrifugo OSS
+ * leaves some methods to Centrifugo PRO: BlockUser/UnblockUser, user status, push notifications.
+ */
+export class CentrifugoUnsupportedError extends Error {
+  override readonly name = 'CentrifugoUnsupportedError'
+  constructor(
+    readonly method: string,
+    readonly rrMessage: string,
+  ) {
+    super(
+      `this Centrifugo server does not implement ${method} (${rrMessage}). Centrifugo OSS leaves ${method} to Centrifugo PRO; ` +
+        (method === 'BlockUser' || method === 'UnblockUser'
+          ? 'with OSS, refuse the user in onConnect and call disconnect(user) instead'
+          : 'run Centrifugo PRO or do without this call'),
+    )
+  }
+}

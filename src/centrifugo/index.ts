@@ -18,5 +18,5 @@ export type {
   HistoryPublication,
   BroadcastResult,
 } from './api.js'
-export { ProxyError, ProxyDisconnect, CentrifugoFrameError, CentrifugoStreamingError, CentrifugoApiError } from './errors.js'
+export { ProxyError, ProxyDisconnect, CentrifugoFrameError, CentrifugoStreamingError, CentrifugoApiError, CentrifugoUnsupportedError } from './errors.js'
 export type * from './messages.js'
