@@ -12,7 +12,7 @@ export type ProxyEventType = 'connect' | 'refresh' | 'subscribe' | 'publish' | '
  * A bytes field in a result. `Uint8Array` goes out as is; any other value is JSON-encoded, which is
  * what Centrifugo's JSON client protocol needs for `data`/`info` (they must be valid JSON).
  */
-export type BytesLike = Uint8Array | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown }
+export type BytesLike = Uint8Array | string | number | boolean | null | object
 
 /** Fields every client-originated request carries. */
 export interface ClientFields {
