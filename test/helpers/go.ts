@@ -9,8 +9,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './rr.js'
 
-export function goProgram(name: string): string {
-  const dir = join(ROOT, 'test', 'go', name)
+export function goProgram(name: string, base = 'test/go'): string {
+  const dir = join(ROOT, base, name)
   const h = createHash('sha256')
   for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)))
   const cache = process.env.PIONIA_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pionia')
