@@ -3,12 +3,13 @@
  * client reads their pids from rr's informer; resetter replaces them; errors, stdout writes,
  * streams and restart requests keep the pool healthy; stopping rr leaves no worker behind.
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RpcClient, informer, resetter, rrVersion } from '../../src/rpc/index.js'
-import { freePort, nodeCommand, startRr, type RrInstance } from '../helpers/rr.js'
+import { freePort, nodeCommand, rrBinary, startRr, type RrInstance } from '../helpers/rr.js'
 
 const WORKER = 'test/fixtures/workers/protocol-worker.ts'
 
@@ -79,6 +80,9 @@ describe.each(['pipes', 'tcp', 'unix'] as const)('rr 2025.1.15 runs SDK workers 
     }
     const served = Number(await (await fetch(`${base}/pid`)).text())
     expect(workers.map((w) => w.pid)).toContain(served)
+    // rr's own CLI reads the same table over the same RPC endpoint
+    const table = execFileSync(rrBinary(), ['workers', '-c', rr.configPath], { encoding: 'utf8' })
+    for (const w of workers) expect(table).toMatch(new RegExp(`^${w.pid}\\s+ready`, 'm'))
   })
 
   it('turns a throwing handler into a 500 and keeps every worker pid', async () => {
