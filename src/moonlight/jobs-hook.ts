@@ -32,9 +32,11 @@ export function jobsConfig(settings: Settings): JobsConfig {
   }
 }
 
-/** Jobs enabled, and not in testing mode (unless PIONIA_JOBS_QUEUE is set). */
+/** Jobs enabled, not under `pionia serve`, and not in testing mode (unless PIONIA_JOBS_QUEUE is set). */
 export function jobsGateOpen(settings: Settings): boolean {
   if (!jobsConfig(settings).enabled) return false
+  // The dev server has no rr next to it: jobs run in-process after the response.
+  if (settings.env('PIONIA_RUNTIME') === 'serve') return false
   const testing = isTruthy(settings.env('PIONIA_TESTING')) || settings.env('PIONIA_RUNTIME') === 'testing'
   return !testing || isTruthy(settings.env('PIONIA_JOBS_QUEUE'))
 }

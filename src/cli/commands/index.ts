@@ -7,6 +7,7 @@ import type { Command } from '../command.js'
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
   'rr:setup': () => import('./rr-setup.js'),
+  serve: () => import('./serve.js'),
   runserver: () => import('./runserver.js'),
   'runserver:logs': () => import('./runserver-logs.js'),
   stopserver: () => import('./stopserver.js'),

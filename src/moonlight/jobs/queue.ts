@@ -1,0 +1,52 @@
+/**
+ * The rr side of `moonlight().async(service, action, payload, switch?)`: a {@link JobQueue} that
+ * pushes `{service, action, payload, switch}` (JSON) as job `[jobs] TASK` to pipeline
+ * `[jobs] PIPELINE` over rr's RPC. `[jobs]` is read on every push (Settings re-reads settings.ini
+ * only when it changed), so editing it needs no restart. A push that fails rejects, and Moonlight
+ * falls back to running the action after the response with one warning.
+ * @module
+ */
+import type { Settings } from '../../config/settings.js'
+import { RpcClient } from '../../rpc/client.js'
+import { jobs } from '../../rpc/services/jobs.js'
+import { jobsConfig, type JobQueue } from '../jobs-hook.js'
+import type { MoonlightJob } from '../defer.js'
+
+export interface RrJobQueueOptions {
+  /** Per-push RPC timeout in ms (default 5000): a slow rr should not hold a request for long. */
+  timeoutMs?: number
+}
+
+/**
+ * Where to reach rr: an explicit `[jobs] RPC`, else the RR_RPC rr gives its workers, else
+ * tcp://127.0.0.1:6001 (Pionia's default).
+ */
+function rpcAddress(settings: Settings): string {
+  return settings.get('jobs', 'RPC') || process.env.RR_RPC || jobsConfig(settings).rpc
+}
+
+/**
+ * @example
+ * import { createApp } from 'pionia/moonlight'
+ * import { rrJobQueue } from 'pionia/moonlight/jobs'
+ * const app = createApp({ switches })
+ * app.useJobQueue(rrJobQueue(app.settings))
+ */
+export function rrJobQueue(settings: Settings, options: RrJobQueueOptions = {}): JobQueue {
+  const clients = new Map<string, RpcClient>()
+  const clientFor = (address: string): RpcClient => {
+    let c = clients.get(address)
+    if (!c) {
+      c = new RpcClient(address, { timeoutMs: options.timeoutMs ?? 5000, connectAttempts: 2 })
+      clients.set(address, c)
+    }
+    return c
+  }
+  return {
+    async push(job: MoonlightJob): Promise<string> {
+      const cfg = jobsConfig(settings)
+      const body = { service: job.service, action: job.action, payload: job.payload, switch: job.switch }
+      return jobs(clientFor(rpcAddress(settings))).push(cfg.task, body, { pipeline: cfg.pipeline })
+    },
+  }
+}

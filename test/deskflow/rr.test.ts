@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { parse } from 'yaml'
+import { ROOT, freePort, nodeCommand, processesMatching, startRr, type RrInstance } from '../helpers/rr.js'
+import { tempProject, type TempProject } from './project.js'
+import { call, walkthrough, type Send } from './walkthrough.js'
+
+/**
+ * The same walkthrough through the real rr running the repository's worker.ts with the repository's
+ * .rr.yaml (addresses moved to free ports, pool of one) in a temp copy of the project settings.
+ */
+describe('DeskFlow through the real rr', () => {
+  let project: TempProject
+  let rr: RrInstance
+  let send: Send
+  const marker = `--deskflow-test=${randomBytes(6).toString('hex')}`
+
+  beforeAll(async () => {
+    project = tempProject()
+    const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
+    const port = await freePort()
+    config.rpc.listen = `tcp://127.0.0.1:${await freePort()}`
+    config.http.address = `127.0.0.1:${port}`
+    config.http.pool.num_workers = 1
+    config.server.command = nodeCommand('worker.ts', marker).join(' ')
+    // The jobs pipeline is exercised by the jobs tests; this one is about the HTTP walkthrough.
+    delete config.jobs
+    delete config.version
+    rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
+    send = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init)
+  })
+  afterAll(async () => {
+    await rr?.stop()
+    project?.cleanup()
+  })
+
+  it('runs the tutorial walkthrough; maintenance toggles apply without restarting rr or its worker', async () => {
+    const workersBefore = processesMatching(marker)
+    expect(workersBefore.length).toBeGreaterThan(0)
+    await walkthrough(send, project)
+    expect(rr.process.exitCode).toBeNull()
+    expect(processesMatching(marker).sort()).toEqual(workersBefore.sort())
+    // the deferred assignment email line reached rr's log (worker stderr), after the response
+    await rr.waitForOutput(/Assignment email sent to alex@northwind\.studio for task #4/)
+  })
+
+  it('keeps answering after a request whose action fails, with the error hidden outside debug', async () => {
+    const r = await call(send, { service: 'project', action: 'retrieve', id: 'not-a-number' })
+    expect(r.status).toBe(422)
+    expect(r.body.returnMessage).toBe('id must be an integer')
+    const again = await call(send, { service: 'task', action: 'list' })
+    expect(again.body.returnCode).toBe(0)
+  })
+
+  it('stops cleanly: exit code 0 and no worker left behind', async () => {
+    const code = await rr.stop()
+    expect(code).toBe(0)
+    expect(processesMatching(marker)).toEqual([])
+  })
+})
