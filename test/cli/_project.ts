@@ -59,3 +59,55 @@ export function makeProject(options: ProjectOptions = {}): Project {
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
+
+/** A running `pionia …` whose output the test can wait on. */
+export interface Running {
+  proc: ResultPromise
+  output(): string
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>
+}
+
+const started = new Set<ResultPromise>()
+
+/** Ctrl+C for every CLI process a test started and did not wait for (a failed test's leftovers). */
+export async function stopAll(): Promise<void> {
+  for (const proc of started) if (proc.exitCode === null) proc.kill('SIGINT')
+  await Promise.allSettled([...started])
+  started.clear()
+}
+
+export function startCli(project: Project, args: string[], options: Options = {}): Running {
+  const proc = project.run(args, { buffer: true, ...options })
+  started.add(proc)
+  let out = ''
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  return {
+    proc,
+    output: () => out,
+    async waitFor(re, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      while (!re.test(out)) {
+        if (proc.exitCode !== null) throw new Error(`pionia ${args.join(' ')} exited (${proc.exitCode}) before printing ${re}:\n${out}`)
+        if (Date.now() > deadline) throw new Error(`pionia ${args.join(' ')} did not print ${re}:\n${out}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    },
+  }
+}
+
+/** GET http://127.0.0.1:<port><path>, retried while rr's listener starts. */
+export async function get(port: number, path: string, timeoutMs = 30_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) })
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+}
+
+/** Processes (node workers, rr) whose command line mentions the project dir. */
+export { processesMatching } from '../helpers/rr.js'

@@ -4,7 +4,7 @@
  * archives hold `roadrunner-<ver>-<os>-<arch>/rr` plus docs; only the binary is written.
  * @module
  */
-import { createReadStream, createWriteStream, readFileSync, type WriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, readFileSync, rmSync, type WriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { createGunzip, inflateRawSync } from 'node:zlib'
 import { basename } from 'node:path'
@@ -101,7 +101,12 @@ export async function extractFromTarGz(archive: string, dest: string): Promise<b
     if (err instanceof CliError) throw err
     throw new CliError('RR_ERR_ARCHIVE', `${basename(archive)} is not a valid tar.gz archive (${(err as Error).message}).`)
   } finally {
-    out?.destroy()
+    if (out) {
+      // Cut short mid-file: drop the partial binary (and the write error a destroyed stream reports).
+      out.on('error', () => {})
+      out.destroy()
+      rmSync(dest, { force: true })
+    }
   }
   if (remaining > 0) throw new CliError('RR_ERR_ARCHIVE', `${basename(archive)} ends in the middle of a file: the archive is truncated.`)
   return found
