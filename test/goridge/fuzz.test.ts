@@ -63,6 +63,7 @@ describe('FrameDecoder fuzz', () => {
         // HL nibble mutated
         input = Buffer.from(valid[rand(64)]!)
         input[0] = (input[0]! & 0xf0) | rand(16)
+        if (rand(2)) input.writeUInt32LE(crc32(input, 0, 6), 6)
       } else {
         input = Buffer.concat([valid[rand(64)]!, valid[rand(64)]!])
       }
