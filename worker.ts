@@ -4,6 +4,7 @@
  */
 import { serve } from './src/serve.js'
 import { createDeskflowApp } from './app/app.js'
+import { moonlightCentrifugeHandler } from './src/moonlight/realtime/index.js'
 
 const app = createDeskflowApp()
 
@@ -12,7 +13,8 @@ await serve({
   http: app,
   modes: {
     // RR_MODE=jobs: the Moonlight job consumer plugs in here (jobs layer; it dispatches with app.dispatch()).
-    // RR_MODE=centrifuge: the realtime frame handler plugs in here (centrifugo layer; same envelope).
+    // RR_MODE=centrifuge: Centrifugo's proxy events; RPC frames {service, action, data} get the HTTP envelope.
+    centrifuge: moonlightCentrifugeHandler(app),
   },
   // Close database connections when rr stops the worker (never per request).
   onShutdown: app.close,

@@ -4,6 +4,7 @@
  */
 import { Service, response, defer, type RequestData } from '../../src/moonlight/index.js'
 import { pageInfo, readPage } from './pagination.js'
+import { realtime } from '../../src/moonlight/realtime/index.js'
 
 export const TASK_STATUSES = ['open', 'done', 'archived'] as const
 
@@ -38,6 +39,8 @@ export class TaskService extends Service {
       'INSERT INTO tasks (title, status, assignee, project_id) VALUES (?, ?, ?, ?) RETURNING *',
       [data.getString('title')!.trim(), data.getString('status') ?? 'open', assignee, data.getInt('project_id') ?? null],
     )
+    // Live board: open pages subscribed to moonlight:tasks get the new task (no-op unless [realtime] ENABLED).
+    await realtime().publish('tasks', { event: 'task.created', task })
     const logger = this.logger
     defer(() => logger.info(`Assignment email sent to ${assignee} for task #${task!.id} "${task!.title}"`))
     return response(0, 'Task created', { task })
