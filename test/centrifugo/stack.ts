@@ -33,6 +33,8 @@ export const NAMESPACES = ['moonlight', 'chat']
 export function centrifugoConfig(o: { httpPort: number; grpcPort: number; proxyPort: number; allowedOrigins?: string[] }): object {
   const endpoint = `grpc://127.0.0.1:${o.proxyPort}`
   const proxy = { endpoint, timeout: '10s' }
+  // Non-connect proxies carry the connection meta (Moonlight keeps the JWT there).
+  const withMeta = { ...proxy, include_connection_meta: true }
   const channelProxies = { subscribe_proxy_enabled: true, publish_proxy_enabled: true, sub_refresh_proxy_enabled: true }
   return {
     log: { level: 'info' },
@@ -42,14 +44,14 @@ export function centrifugoConfig(o: { httpPort: number; grpcPort: number; proxyP
       // Short intervals so expiring subscriptions reach the sub_refresh proxy within seconds.
       presence_update_interval: '1s',
       expired_sub_close_delay: '1s',
-      proxy: { connect: { enabled: true, ...proxy }, refresh: { enabled: true, ...proxy } },
+      proxy: { connect: { enabled: true, ...proxy }, refresh: { enabled: true, ...withMeta } },
     },
     channel: {
-      proxy: { subscribe: proxy, publish: proxy, sub_refresh: proxy },
+      proxy: { subscribe: withMeta, publish: withMeta, sub_refresh: withMeta },
       without_namespace: { ...channelProxies, presence: true },
       namespaces: NAMESPACES.map((name) => ({ name, ...channelProxies, presence: true, history_size: 50, history_ttl: '300s' })),
     },
-    rpc: { proxy, without_namespace: { proxy_enabled: true } },
+    rpc: { proxy: withMeta, without_namespace: { proxy_enabled: true } },
     grpc_api: { enabled: true, address: '127.0.0.1', port: o.grpcPort },
     http_api: { disabled: true },
     admin: { enabled: false },
