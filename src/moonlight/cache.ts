@@ -279,7 +279,8 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
     backend = byStorage.get(id) ?? new RrBackend(client, storage, serializer)
     byStorage.set(id, backend as RrBackend)
   } else {
-    const id = `${storage}|${serializer.name}`
+    // per project root too: tests run several apps (each with its own database) in one process
+    const id = `${settings?.root ?? ''}|${storage}|${serializer.name}`
     backend = locals.get(id) ?? new LocalBackend(serializer)
     locals.set(id, backend as LocalBackend)
   }

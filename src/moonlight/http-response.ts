@@ -48,6 +48,10 @@ export function makeResponse(
   headers: Record<string, string>,
   afterResponse?: () => void,
 ): Response {
+  if (status === 204 || status === 205 || status === 304) {
+    if (afterResponse) setImmediate(afterResponse)
+    return new Response(null, { status, headers })
+  }
   if (!afterResponse) return new Response(text, { status, headers })
   const bytes = encoder.encode(text)
   return new Response(bodyWithAfterHook(bytes, afterResponse), {
