@@ -39,6 +39,9 @@ export async function follow(path: string, offset: number, onChunk: (chunk: Buff
   let fd: number | undefined
   let ino: number | undefined
   let pos = offset
+  // The first bytes seen of the file: if they change, the file was truncated and written again
+  // between two polls (size alone cannot tell when the new content is already longer).
+  let head: Buffer | undefined
   const open = (): boolean => {
     try {
       fd = openSync(path, 'r')
@@ -52,6 +55,7 @@ export async function follow(path: string, offset: number, onChunk: (chunk: Buff
   const close = (): void => {
     if (fd !== undefined) closeSync(fd)
     fd = undefined
+    head = undefined
   }
   open()
   const buf = Buffer.alloc(64 * 1024)
@@ -76,7 +80,7 @@ export async function follow(path: string, offset: number, onChunk: (chunk: Buff
         continue // rotated: the next loop opens the new file from the start
       }
       const size = fstatSync(fd!).size
-      if (size < pos) pos = 0 // truncated
+      if (size < pos || rewritten(size)) pos = 0 // truncated (and maybe already refilled past our offset)
       const got = drain()
       if (!st) {
         close()
@@ -86,6 +90,21 @@ export async function follow(path: string, offset: number, onChunk: (chunk: Buff
     }
   } finally {
     close()
+  }
+
+  function rewritten(size: number): boolean {
+    if (!head) {
+      if (size === 0) return false
+      const b = Buffer.alloc(Math.min(64, size))
+      head = b.subarray(0, readSync(fd!, b, 0, b.length, 0))
+      return false
+    }
+    if (size < head.length) return false
+    const now = Buffer.alloc(head.length)
+    readSync(fd!, now, 0, now.length, 0)
+    if (now.equals(head)) return false
+    head = undefined
+    return true
   }
 
   function drain(): number {

@@ -138,7 +138,7 @@ describe('runserver preconditions', () => {
   })
   it('port already in use: refused, and the listener is left alone', async () => {
     const port = await freePort()
-    const server = createServer((s) => s.end('foreign\n'))
+    const server = createServer((s) => s.on('error', () => {}).end('foreign\n'))
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
     try {
       const p = project({ rrYaml: rrConfig(port) })

@@ -1,0 +1,100 @@
+/**
+ * The built CLI as a user runs it: help, suggestions, maintenance on/off rewriting settings.ini,
+ * optimize --production switching rr to the compiled worker (real rr), optimize:clear.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { Settings } from '../../src/config/settings.js'
+import { freePort } from '../helpers/rr.js'
+import { get, makeProject, rrConfig, startCli, stopAll, type Project } from './_project.js'
+
+const projects: Project[] = []
+afterAll(async () => {
+  await stopAll()
+  for (const p of projects) p.remove()
+})
+function project(...args: Parameters<typeof makeProject>): Project {
+  const p = makeProject(...args)
+  projects.push(p)
+  return p
+}
+
+describe('help and suggestions', () => {
+  it('pionia --help lists every command with its summary', async () => {
+    const r = await project({ withRr: false }).run(['--help'])
+    expect(r.exitCode).toBe(0)
+    for (const name of ['rr:setup', 'runserver', 'runserver:logs', 'stopserver', 'maintenance:on', 'maintenance:off', 'optimize']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'))
+    }
+  })
+  it('pionia <command> --help prints its usage; aliases resolve', async () => {
+    const p = project({ withRr: false })
+    expect((await p.run(['runserver:logs', '--help'])).stdout).toContain('--no-follow')
+    expect((await p.run(['rr:logs', '--help'])).stdout).toContain('Usage: npx pionia runserver:logs')
+  })
+  it('an unknown command suggests the nearest one and exits 1', async () => {
+    const r = await project({ withRr: false }).run(['stopservr'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toContain('Unknown command "stopservr". Did you mean "stopserver"?')
+  })
+  it('an unknown option names itself and the help command', async () => {
+    const r = await project({ withRr: false }).run(['stopserver', '--forse'])
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toContain("Unknown option '--forse'")
+    expect(r.stderr).toContain('See: npx pionia stopserver --help')
+  })
+})
+
+describe('maintenance', () => {
+  it('on/off rewrite [maintenance] and keep the rest of settings.ini', async () => {
+    const ini = '; app settings\n[server]\nPORT = 8000\n\n[maintenance]\nENABLED = false\n\n[jobs]\n; queue\nENABLED = true\n'
+    const p = project({ withRr: false, settingsIni: ini })
+    const on = await p.run(['maintenance:on', '-m', "Upgrading; back at 5 o'clock", '--retry-after', '120', '--bypass', 's3cret'])
+    expect(on.exitCode).toBe(0)
+    expect(on.stdout).toContain('Application is now in maintenance mode.')
+    expect(on.stdout).toContain('X-Maintenance-Bypass: s3cret')
+    const s = new Settings(p.dir)
+    expect(s.section('maintenance')).toEqual({ ENABLED: 'true', MESSAGE: "Upgrading; back at 5 o'clock", RETRY_AFTER: '120', BYPASS_TOKEN: 's3cret' })
+    const text = readFileSync(join(p.dir, 'environment/settings.ini'), 'utf8')
+    expect(text.startsWith('; app settings\n[server]\nPORT = 8000\n')).toBe(true)
+    expect(text).toContain('[jobs]\n; queue\nENABLED = true\n')
+
+    const off = await p.run(['up'])
+    expect(off.stdout).toContain('Application is now live')
+    expect(new Settings(p.dir).get('maintenance', 'ENABLED')).toBe('false')
+    expect((await p.run(['maintenance:off'])).stdout).toContain('Application is not in maintenance mode.')
+    expect((await p.run(['down', '--retry-after', 'soon'])).stderr).toContain('--retry-after must be a number of seconds')
+  })
+})
+
+describe('optimize --production (real rr)', () => {
+  it('compiles the app to dist/worker.js, rr runs it with plain node; optimize:clear goes back', async () => {
+    const port = await freePort()
+    const p = project({ rrYaml: rrConfig(port) })
+    const yamlPath = join(p.dir, '.rr.yaml')
+    writeFileSync(yamlPath, `# my app\n${readFileSync(yamlPath, 'utf8')}`)
+    const opt = await p.run(['optimize', '--production'])
+    expect(opt.exitCode, opt.stderr).toBe(0)
+    expect(opt.stdout).toContain('rr now runs: node dist/worker.js')
+    expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(true)
+    const text = readFileSync(yamlPath, 'utf8')
+    expect(text.startsWith('# my app\n')).toBe(true)
+    expect((parse(text) as { server: { command: unknown } }).server.command).toEqual(['node', 'dist/worker.js'])
+
+    const run = startCli(p, ['runserver'])
+    await run.waitFor(/Press Ctrl\+C to stop/)
+    expect(run.output()).toContain(`Worker: ${join(p.dir, 'dist/worker.js')}`)
+    const pid = Number(await (await get(port, '/pid')).text())
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+    expect(cmd.slice(1)).toEqual(['dist/worker.js'])
+    run.proc.kill('SIGINT')
+    expect((await run.proc).exitCode).toBe(0)
+
+    const clear = await p.run(['optimize:clear'])
+    expect(clear.stdout).toContain('rr runs: node --import tsx worker.ts')
+    expect((parse(readFileSync(yamlPath, 'utf8')) as { server: { command: unknown } }).server.command).toBe('node --import tsx worker.ts')
+    expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(false)
+  })
+})

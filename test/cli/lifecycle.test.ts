@@ -1,0 +1,141 @@
+/**
+ * The detached lifecycle against the real rr: runserver --detach → runserver:logs → stopserver, a
+ * second instance refused, stale pid files, and processes pionia did not start left alone.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from '../helpers/rr.js'
+import { get, makeProject, processesMatching, rrConfig, startCli, stopAll, type Project } from './_project.js'
+
+const projects: Project[] = []
+afterAll(async () => {
+  await stopAll()
+  for (const p of projects) {
+    await p.run(['stopserver', '--force'])
+    p.remove()
+  }
+})
+function project(port: number): Project {
+  const p = makeProject({ rrYaml: rrConfig(port) })
+  projects.push(p)
+  return p
+}
+
+/** A pid that certainly belongs to no process now. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''])
+  await new Promise((r) => child.once('exit', r))
+  return child.pid!
+}
+
+describe('detach → logs → stopserver', () => {
+  it('runs rr in the background, logs to storage/logs/roadrunner.log, and stops only it', async () => {
+    const port = await freePort()
+    const p = project(port)
+    const start = await p.run(['runserver', '--detach'])
+    expect(start.exitCode, start.stderr).toBe(0)
+    const runtime = JSON.parse(readFileSync(join(p.dir, '.rr.runtime.json'), 'utf8')) as Record<string, unknown>
+    expect(runtime).toMatchObject({ http_address: `127.0.0.1:${port}`, host: '127.0.0.1', port, config: join(p.dir, '.rr.yaml') })
+    expect(Number(readFileSync(join(p.dir, '.pid'), 'utf8'))).toBe(runtime.pid)
+    expect(start.stdout).toContain('RoadRunner started in background for cli-test-app')
+    expect(start.stdout).toContain(`PID:      ${runtime.pid}`)
+    expect(start.stdout).toContain(`Log:      ${join(p.dir, 'storage/logs/roadrunner.log')}`)
+    expect(start.stdout).toContain('Stop with: npx pionia stopserver')
+
+    // A second instance is refused while the first runs.
+    const second = await p.run(['runserver', '--detach'])
+    expect(second.exitCode).toBe(1)
+    expect(second.stderr).toContain(`RoadRunner already appears to be running (${join(p.dir, '.pid')} exists`)
+
+    expect((await get(port, '/kilo')).status).toBe(200)
+    const workerPid = Number(await (await get(port, '/pid')).text())
+
+    // --no-follow prints the tail formatted; --raw untouched.
+    const waitLog = async (re: RegExp): Promise<string> => {
+      for (let i = 0; i < 100; i++) {
+        const r = await p.run(['runserver:logs', '--no-follow', '--lines=50'])
+        if (re.test(r.stdout)) return r.stdout
+        await new Promise((res) => setTimeout(res, 100))
+      }
+      throw new Error(`log never matched ${re}`)
+    }
+    const logs = await waitLog(/GET {5}\/pid/)
+    expect(logs).toContain(`Following ${join(p.dir, 'storage/logs/roadrunner.log')}\n`)
+    expect(logs).toMatch(/^\d\d:\d\d:\d\d {2}GET {5}\/kilo {2}200 {2}1\.2 KB {4}\d+ms$/m)
+    const two = await p.run(['runserver:logs', '--no-follow', '--lines=2', '--raw'])
+    expect(two.stdout.trim().split('\n')).toHaveLength(3) // header + 2 lines
+    expect(two.stdout).toContain('"URI": "/pid"')
+
+    // Following shows new requests as they happen.
+    const follow = startCli(p, ['runserver:logs', '--lines=0'])
+    await follow.waitFor(/\(Ctrl\+C to stop\)/)
+    await get(port, '/api/v1/ping')
+    await follow.waitFor(/GET {5}\/api\/v1\/ping {2}200/)
+    follow.proc.kill('SIGINT')
+    expect((await follow.proc).exitCode).toBe(0)
+
+    const stop = await p.run(['stopserver'])
+    expect(stop.exitCode, stop.stderr).toBe(0)
+    expect(stop.stdout).toContain('RoadRunner stopped.')
+    expect(existsSync(join(p.dir, '.pid'))).toBe(false)
+    expect(existsSync(join(p.dir, '.rr.runtime.json'))).toBe(false)
+    expect(() => process.kill(runtime.pid as number, 0)).toThrow()
+    expect(() => process.kill(workerPid, 0)).toThrow()
+    expect(processesMatching(p.dir)).toEqual([])
+
+    const again = await p.run(['stopserver'])
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('No running RoadRunner instance found.')
+  })
+})
+
+describe('stale and foreign processes', () => {
+  it('runserver --detach removes a stale pid file and starts', async () => {
+    const port = await freePort()
+    const p = project(port)
+    const stale = await deadPid()
+    writeFileSync(join(p.dir, '.pid'), String(stale))
+    const start = await p.run(['runserver', '--detach'])
+    expect(start.exitCode, start.stderr).toBe(0)
+    expect(start.stdout).toContain(`Removed stale pid file ${join(p.dir, '.pid')} (process ${stale} is gone).`)
+    expect((await get(port, '/api/v1/ping')).status).toBe(200)
+    expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
+  })
+
+  it('stopserver with a stale pid file cleans it up and exits 0', async () => {
+    const p = project(await freePort())
+    writeFileSync(join(p.dir, '.pid'), String(await deadPid()))
+    const r = await p.run(['stopserver'])
+    expect(r.exitCode).toBe(0)
+    expect(r.stdout).toContain('No running RoadRunner instance found.')
+    expect(existsSync(join(p.dir, '.pid'))).toBe(false)
+  })
+
+  it('never kills a foreign process: not a listener on the port, not a pid someone wrote into .pid', async () => {
+    const port = await freePort()
+    const p = project(port)
+    const server = createServer((s) => s.on('error', () => {}).end('foreign\n'))
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
+    try {
+      const r = await p.run(['stopserver'])
+      expect(r.exitCode).toBe(0)
+      expect(r.stdout).toContain('No running RoadRunner instance found.')
+      expect(r.stdout).toContain(`Port ${port} is in use by a process pionia did not start; it was left running.`)
+      expect(server.listening).toBe(true)
+
+      writeFileSync(join(p.dir, '.pid'), String(sleeper.pid))
+      const forced = await p.run(['stopserver', '--force'])
+      expect(forced.exitCode).toBe(0)
+      expect(forced.stdout).toContain('No running RoadRunner instance found.')
+      expect(sleeper.exitCode).toBeNull()
+      expect(() => process.kill(sleeper.pid!, 0)).not.toThrow()
+    } finally {
+      sleeper.kill()
+      server.close()
+    }
+  })
+})
