@@ -9,13 +9,14 @@ import { MemberService } from './services/member.js'
 import { ProjectService } from './services/project.js'
 import { MailService } from './services/mail.js'
 import { requestId } from './middleware/request-id.js'
+import { countCalls } from './request-metrics.js'
 
 /** Builds the app for the project at `root` (default: the current directory). */
 export function createDeskflowApp(options: { root?: string } = {}): Moonlight {
   return createApp({
     root: options.root,
     switches: {
-      v1: { task: TaskService, member: MemberService, project: ProjectService, mail: MailService },
+      v1: countCalls({ task: TaskService, member: MemberService, project: ProjectService, mail: MailService }),
     },
     auth: [jwtAuthentication()],
     middleware: [requestId],

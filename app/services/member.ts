@@ -4,6 +4,7 @@
  */
 import { Service, response, jwtEncode, jwtSettings, UnauthenticatedError, HttpError, type RequestData } from '../../src/moonlight/index.js'
 import { verifyPassword } from '../passwords.js'
+import { cache } from '../../src/moonlight/cache.js'
 
 interface MemberRow {
   id: number
@@ -25,8 +26,10 @@ export class MemberService extends Service {
   }
 
   async loginAction(data: RequestData) {
+    const email = data.getString('email')!.toLowerCase()
+    await this.#throttle(email)
     const db = await this.db()
-    const row = await db.get<MemberRow>('SELECT * FROM team_members WHERE email = ?', [data.getString('email')!.toLowerCase()])
+    const row = await db.get<MemberRow>('SELECT * FROM team_members WHERE email = ?', [email])
     if (!row || !(await verifyPassword(data.getString('password')!, row.password_hash))) {
       throw new UnauthenticatedError('Invalid email or password')
     }
@@ -34,6 +37,23 @@ export class MemberService extends Service {
     if (!secret) throw new HttpError(500, 'Login is not configured: set JWT_SECRET in environment/.env (see environment/.env.example)')
     const token = jwtEncode({ sub: row.id, email: row.email, name: row.name, permissions: ['tasks:write'] }, secret, ttl)
     return response(0, 'Login successful', { token, member: publicFields(row) })
+  }
+
+  /**
+   * At most `[auth] LOGIN_ATTEMPTS` (default 5) logins per email per `[auth] LOGIN_DECAY` seconds
+   * (default 60), counted in rr KV under an rr lock, so concurrent logins in different workers
+   * cannot slip past the limit together.
+   */
+  async #throttle(email: string): Promise<void> {
+    const settings = this.request.settings
+    const max = Number(settings.get('auth', 'LOGIN_ATTEMPTS') ?? 5)
+    const decay = Number(settings.get('auth', 'LOGIN_DECAY') ?? 60)
+    const verdict = await cache().attempt(`login:${email}`, { max, decay })
+    if (!verdict.allowed) {
+      throw new HttpError(429, `Too many login attempts for ${email}: try again in ${verdict.retryAfter} s`, {
+        headers: { 'Retry-After': String(verdict.retryAfter) },
+      })
+    }
   }
 
   async profileAction() {

@@ -5,6 +5,13 @@
 import { Service, response, defer, type RequestData } from '../../src/moonlight/index.js'
 import { pageInfo, readPage } from './pagination.js'
 import { realtime } from '../../src/moonlight/realtime/index.js'
+import { cache } from '../../src/moonlight/cache.js'
+
+/**
+ * Task lists are cached in rr KV, so every worker serves the same list; any write flushes the group.
+ * `[cache] TASK_LIST_TTL` (seconds, default 60; 0 turns the cache off).
+ */
+const taskLists = () => cache().group('tasks')
 
 export const TASK_STATUSES = ['open', 'done', 'archived'] as const
 
@@ -24,10 +31,15 @@ export class TaskService extends Service {
     const status = data.getString('status')
     const where = status ? 'WHERE status = ?' : ''
     const params = status ? [status] : []
-    const db = await this.db()
-    const tasks = await db.all(`SELECT * FROM tasks ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, page.limit, page.offset])
-    const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tasks ${where}`, params)
-    return response(0, 'OK', { tasks, ...pageInfo(page, tasks.length, Number(total?.n ?? 0)) })
+    const load = async () => {
+      const db = await this.db()
+      const tasks = await db.all(`SELECT * FROM tasks ${where} ORDER BY id LIMIT ? OFFSET ?`, [...params, page.limit, page.offset])
+      const total = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM tasks ${where}`, params)
+      return { tasks, ...pageInfo(page, tasks.length, Number(total?.n ?? 0)) }
+    }
+    const ttl = Number(this.request.settings.get('cache', 'TASK_LIST_TTL') ?? 60)
+    const key = `list:${status ?? '*'}:${page.limit}:${page.offset}`
+    return response(0, 'OK', ttl > 0 ? await taskLists().remember(key, load, ttl) : await load())
   }
 
   async createAction(data: RequestData) {
@@ -39,6 +51,7 @@ export class TaskService extends Service {
       'INSERT INTO tasks (title, status, assignee, project_id) VALUES (?, ?, ?, ?) RETURNING *',
       [data.getString('title')!.trim(), data.getString('status') ?? 'open', assignee, data.getInt('project_id') ?? null],
     )
+    await taskLists().flush()
     // Live board: open pages subscribed to moonlight:tasks get the new task (no-op unless [realtime] ENABLED).
     await realtime().publish('tasks', { event: 'task.created', task })
     const logger = this.logger
