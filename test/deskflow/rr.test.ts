@@ -9,7 +9,7 @@ import { call, walkthrough, type Send } from './walkthrough.js'
 
 /**
  * The same walkthrough through the real rr running the repository's worker.ts with the repository's
- * .rr.yaml (addresses moved to free ports, pool of one) in a temp copy of the project settings.
+ * .rr.yaml (addresses moved to free ports, two workers sharing one SQLite file) in a temp copy of the project settings.
  */
 describe('DeskFlow through the real rr', () => {
   let project: TempProject
@@ -23,7 +23,7 @@ describe('DeskFlow through the real rr', () => {
     const port = await freePort()
     config.rpc.listen = `tcp://127.0.0.1:${await freePort()}`
     config.http.address = `127.0.0.1:${port}`
-    config.http.pool.num_workers = 1
+    config.http.pool.num_workers = 2
     config.server.command = nodeCommand('worker.ts', marker).join(' ')
     // The jobs pipeline is exercised by the jobs tests; this one is about the HTTP walkthrough.
     delete config.jobs
