@@ -1,0 +1,86 @@
+/**
+ * Response header checks and conversion to the codec's entries. A header that would split the
+ * response (CR or LF in a name or value) or that is not an HTTP token is refused here with an
+ * error that names it; nothing is sent.
+ * @module
+ */
+import type { HeaderEntry } from './codec.js'
+
+/** A response header name or value that cannot be sent. */
+export class HttpHeaderError extends TypeError {
+  override readonly name = 'HttpHeaderError'
+  readonly code = 'RR_ERR_HTTP_HEADER'
+}
+
+// RFC 9110 token characters.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// Field values: any byte but NUL, CR, LF (RFC 9110 §5.5), and nothing above latin1.
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/
+
+function show(s: string): string {
+  return JSON.stringify(s.length > 60 ? s.slice(0, 60) + '…' : s)
+}
+
+/** Throws {@link HttpHeaderError} unless `name: value` can go on the wire as is. */
+export function assertHeader(name: string, value: string): void {
+  if (!TOKEN.test(name)) {
+    throw new HttpHeaderError(
+      `invalid response header name ${show(name)}: header names are HTTP tokens (letters, digits and !#$%&'*+-.^_\`|~), no spaces, colons or line breaks. Fix the name; the response was not sent`,
+    )
+  }
+  if (BAD_VALUE.test(value)) {
+    const what = /[\r\n]/.test(value)
+      ? 'contains CR or LF (a response-splitting attempt or a value that was not sanitised)'
+      : /\0/.test(value)
+        ? 'contains a NUL byte'
+        : 'contains characters outside latin1 (encode it, e.g. encodeURIComponent or RFC 8187)'
+    throw new HttpHeaderError(`invalid value for response header ${name}: ${show(value)} ${what}. Remove or encode them; the response was not sent`)
+  }
+}
+
+/**
+ * Converts WHATWG `Headers` (already validated by the Headers class) into codec entries: one entry
+ * per name, all `Set-Cookie` values kept apart in one entry.
+ */
+export function headerEntries(headers: Headers): HeaderEntry[] {
+  const out: HeaderEntry[] = []
+  let cookies = false
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie') cookies = true
+    else out.push([name, value])
+  }
+  if (cookies) out.push(['set-cookie', headers.getSetCookie()])
+  return out
+}
+
+/**
+ * Validates and converts a plain header record (`{ name: value | values }`), as taken by
+ * `earlyHints` and the node:http adapter.
+ */
+export function recordEntries(headers: Record<string, string | number | readonly string[] | undefined>): HeaderEntry[] {
+  const out: HeaderEntry[] = []
+  for (const name of Object.keys(headers)) {
+    const v = headers[name]
+    if (v === undefined) continue
+    const values = Array.isArray(v) ? (v as readonly string[]).map(String) : [String(v)]
+    for (const x of values) assertHeader(name, x)
+    out.push([name, values])
+  }
+  return out
+}
+
+/** Validates and converts any `HeadersInit` (record, pairs or Headers) into codec entries. */
+export function initEntries(init: HeadersInit): HeaderEntry[] {
+  if (init instanceof Headers) return headerEntries(init)
+  if (Array.isArray(init)) {
+    const out: HeaderEntry[] = []
+    for (const pair of init as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new HttpHeaderError('header pairs must be [name, value] arrays of two strings')
+      const [name, value] = pair.map(String) as [string, string]
+      assertHeader(name, value)
+      out.push([name, value])
+    }
+    return out
+  }
+  return recordEntries(init as Record<string, string>)
+}

@@ -1,0 +1,233 @@
+/**
+ * The WHATWG `Request` a handler receives, built lazily from rr's request context.
+ *
+ * `method` and `url` come straight from the context; `headers` (every value of every header, Host
+ * restored from the URL) is built on first use; the body methods read the frame's bytes directly
+ * (rr has already read the whole body, bounded by `http.max_request_size`), and `body` is a
+ * ReadableStream over those bytes in 64 KiB views, never a second copy. Everything else on
+ * `Request.prototype` (`clone()`, `cache`, ...) goes to a native Request built on demand.
+ * `instanceof Request` holds. `formData()` works for raw bodies and for forms rr parsed.
+ * @module
+ */
+import type { RequestContext } from './codec.js'
+
+/** Size of the views the `body` stream hands out. */
+export const BODY_CHUNK = 64 * 1024
+
+const NativeRequest: typeof Request = globalThis.Request
+const NEVER = new AbortController().signal
+const NO_BODY = new Set(['GET', 'HEAD'])
+const decoder = new TextDecoder()
+
+const kCtx = Symbol('pionia.ctx')
+const kBytes = Symbol('pionia.bytes')
+const kHeaders = Symbol('pionia.headers')
+const kReal = Symbol('pionia.real')
+const kUsed = Symbol('pionia.used')
+const kStream = Symbol('pionia.stream')
+const kLinks = Symbol('pionia.links')
+
+/**
+ * What the request takes from its context, lazily: the client-gone signal, and `formData()` for a
+ * form rr parsed (the body is then rr's JSON tree, not the form).
+ */
+export interface RequestLinks {
+  readonly signal: AbortSignal
+  formData(): Promise<FormData>
+}
+
+interface State {
+  [kCtx]: RequestContext
+  [kBytes]: Buffer | null
+  [kHeaders]: Headers | undefined
+  [kReal]: Request | undefined
+  [kUsed]: boolean
+  [kStream]: ReadableStream<Uint8Array> | null | undefined
+  [kLinks]: RequestLinks | undefined
+}
+
+let warnedHeader = false
+
+/** Builds the request headers from rr's map, adding Host (rr moves it into the URL). */
+export function buildHeaders(ctx: RequestContext): Headers {
+  const h = new Headers()
+  const uri = ctx.uri
+  const start = uri.indexOf('://')
+  if (start > 0) {
+    let end = uri.indexOf('/', start + 3)
+    if (end < 0) end = uri.length
+    const q = uri.indexOf('?', start + 3)
+    if (q >= 0 && q < end) end = q
+    if (end > start + 3) h.set('host', uri.slice(start + 3, end))
+  }
+  const map = ctx.header
+  for (const name in map) {
+    for (const v of map[name]!) {
+      try {
+        h.append(name, v)
+      } catch (err) {
+        if (!warnedHeader) {
+          warnedHeader = true
+          process.stderr.write(`[pionia] dropped a request header the Fetch API refuses (${name}): ${(err as Error).message}\n`)
+        }
+      }
+    }
+  }
+  return h
+}
+
+function consume(r: State): Buffer {
+  if (r[kUsed] || (r[kStream] && (r[kStream].locked || isDisturbed(r[kStream])))) {
+    throw new TypeError('Body is unusable: the request body has already been read')
+  }
+  r[kUsed] = true
+  return r[kBytes] ?? Buffer.alloc(0)
+}
+
+function isDisturbed(s: ReadableStream): boolean {
+  // A stream that was handed out and read from is locked or closed; either way the bytes are gone.
+  return s.locked
+}
+
+function real(r: State): Request {
+  let x = r[kReal]
+  if (!x) {
+    const ctx = r[kCtx]
+    const bytes = r[kBytes]
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: ctx.method,
+      headers: (r as unknown as Request).headers,
+      signal: (r as unknown as Request).signal,
+    }
+    if (bytes && bytes.length > 0 && !r[kUsed]) {
+      init.body = ((r as unknown as Request).body ?? null) as ReadableStream
+      init.duplex = 'half'
+      r[kUsed] = true
+    }
+    x = new NativeRequest(ctx.uri, init)
+    r[kReal] = x
+  }
+  return x
+}
+
+/** See the module comment. Create with {@link createRequest}. */
+class RrRequest {
+  declare [kCtx]: RequestContext
+  declare [kBytes]: Buffer | null
+  declare [kHeaders]: Headers | undefined
+  declare [kReal]: Request | undefined
+  declare [kUsed]: boolean
+  declare [kStream]: ReadableStream<Uint8Array> | null | undefined
+  declare [kLinks]: RequestLinks | undefined
+
+  get method(): string {
+    return this[kCtx].method
+  }
+
+  get url(): string {
+    return this[kCtx].uri
+  }
+
+  get headers(): Headers {
+    return (this[kHeaders] ??= buildHeaders(this[kCtx]))
+  }
+
+  get signal(): AbortSignal {
+    return this[kLinks]?.signal ?? NEVER
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this[kStream] !== undefined) return this[kStream]
+    const bytes = this[kBytes]
+    if (!bytes || bytes.length === 0 || this[kUsed]) return (this[kStream] = null)
+    let at = 0
+    this[kStream] = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const end = Math.min(at + BODY_CHUNK, bytes.length)
+        controller.enqueue(bytes.subarray(at, end))
+        at = end
+        if (at >= bytes.length) controller.close()
+      },
+    })
+    return this[kStream]
+  }
+
+  get bodyUsed(): boolean {
+    return this[kUsed] || (this[kStream] ? this[kStream].locked : false)
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = consume(this)
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(await this.arrayBuffer())
+  }
+
+  async text(): Promise<string> {
+    return decoder.decode(consume(this))
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(decoder.decode(consume(this)))
+  }
+
+  async blob(): Promise<Blob> {
+    const b = consume(this)
+    return new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' })
+  }
+
+  async formData(): Promise<FormData> {
+    const links = this[kLinks]
+    if (links && this[kCtx].parsed) {
+      consume(this)
+      return links.formData()
+    }
+    return real(this).formData()
+  }
+
+  clone(): Request {
+    return real(this).clone()
+  }
+}
+
+Object.setPrototypeOf(RrRequest.prototype, NativeRequest.prototype)
+for (const key of Object.getOwnPropertyNames(NativeRequest.prototype)) {
+  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(RrRequest.prototype, key)) continue
+  const d = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!
+  const name = key
+  if (typeof d.value === 'function') {
+    Object.defineProperty(RrRequest.prototype, key, {
+      configurable: true,
+      writable: true,
+      value: function (this: State, ...args: unknown[]) {
+        return (real(this) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args)
+      },
+    })
+  } else if (d.get) {
+    Object.defineProperty(RrRequest.prototype, key, {
+      configurable: true,
+      get(this: State) {
+        return (real(this) as unknown as Record<string, unknown>)[name]
+      },
+    })
+  }
+}
+Object.defineProperty(RrRequest.prototype, Symbol.toStringTag, { value: 'Request', configurable: true })
+
+/**
+ * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
+ * `formData()` for forms rr parsed. GET and HEAD have no body.
+ */
+export function createRequest(ctx: RequestContext, body: Buffer, links?: RequestLinks): Request {
+  const r = Object.create(RrRequest.prototype) as State
+  r[kCtx] = ctx
+  r[kBytes] = NO_BODY.has(ctx.method) ? null : body
+  r[kHeaders] = undefined
+  r[kReal] = undefined
+  r[kUsed] = false
+  r[kStream] = undefined
+  r[kLinks] = links
+  return r as unknown as Request
+}

@@ -1,0 +1,128 @@
+/**
+ * One HTTP response as rr frames. A response that is complete when it is written goes out as one
+ * frame (context + body, no STREAM bit); a response written in pieces goes out as STREAM frames
+ * (status and headers in the first, body chunks after, an empty final frame), each send waiting
+ * for the pipe to drain. When the client goes away rr sends STOP: writes become no-ops, `stopped`
+ * turns true, `onStop` listeners run, and `end()` sends the final frame rr waits for.
+ * @module
+ */
+import { FLAG_CODEC_PROTO } from '../goridge/index.js'
+import type { Worker } from '../worker/index.js'
+import { encodeResponseContext, type HeaderEntry } from './codec.js'
+
+const EMPTY = Buffer.alloc(0)
+
+/** Statuses whose responses carry no body (Go refuses to write one). */
+const NO_BODY_STATUS = new Set([204, 205, 304])
+
+export class ResponseWriter {
+  readonly #worker: Worker
+  readonly #headOnly: boolean
+  #context: Buffer | null = null
+  #status = 0
+  #streaming = false
+  #ended = false
+  #stopListeners: Array<() => void> = []
+  #unsubscribe: (() => void) | null = null
+  #stopped = false
+
+  /** `method` decides whether a body may be sent (never for HEAD). */
+  constructor(worker: Worker, method: string) {
+    this.#worker = worker
+    this.#headOnly = method === 'HEAD'
+  }
+
+  /** True once rr said the client went away. */
+  get stopped(): boolean {
+    return this.#stopped
+  }
+
+  /** True once status and headers were handed over (sent or held for the first body bytes). */
+  get headWritten(): boolean {
+    return this.#status !== 0
+  }
+
+  /** True once a response frame (other than early hints) went out: the status can no longer change. */
+  get started(): boolean {
+    return this.#status !== 0 && this.#context === null
+  }
+
+  /** True once `end()` ran. */
+  get ended(): boolean {
+    return this.#ended
+  }
+
+  /** False for HEAD requests and 204/205/304 responses: body bytes are dropped. */
+  get bodyAllowed(): boolean {
+    return !this.#headOnly && !NO_BODY_STATUS.has(this.#status)
+  }
+
+  /** Calls `listener` when rr stops the stream (the client went away). */
+  onStop(listener: () => void): void {
+    if (this.#stopped) listener()
+    else this.#stopListeners.push(listener)
+  }
+
+  /**
+   * Sends a 103 Early Hints response ahead of the real one (a STREAM frame with an empty body).
+   * rr 2025.1 keeps these headers in the final response too.
+   */
+  async earlyHints(headers: readonly HeaderEntry[]): Promise<void> {
+    if (this.#status !== 0) throw new Error('early hints must come before the response status and headers')
+    await this.#send(encodeResponseContext(103, headers), EMPTY, true)
+  }
+
+  /**
+   * Sets status and headers; they go out with the first body bytes or with `end()`. Until then a
+   * second call replaces them (an error page instead of a response that failed to produce its body).
+   */
+  head(status: number, headers: readonly HeaderEntry[]): void {
+    if (this.started || this.#ended) throw new Error('the response status and headers were already sent')
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`response status must be an integer from 200 to 599, got ${status}`)
+    }
+    this.#status = status
+    this.#context = encodeResponseContext(status, headers)
+  }
+
+  /**
+   * Sends body bytes now as a STREAM frame (with status and headers if they were not sent yet).
+   * Resolves when rr's pipe can take more. After STOP it does nothing.
+   */
+  async write(chunk: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    if (this.#ended) throw new Error('write after end of the response')
+    if (this.#status === 0) this.head(200, [])
+    if (this.#stopped) return
+    const body = this.bodyAllowed ? chunk : EMPTY
+    const context = this.#context ?? EMPTY
+    if (context.length === 0 && (body instanceof Uint8Array ? body.length === 0 : body.length === 0)) return
+    this.#context = null
+    await this.#send(context, body, true)
+  }
+
+  /** Sends the last frame (body bytes if any). Always sends it, also after STOP: rr waits for it. */
+  async end(chunk: Uint8Array | readonly Uint8Array[] = EMPTY): Promise<void> {
+    if (this.#ended) return
+    this.#ended = true
+    if (this.#status === 0) this.head(200, [])
+    const body = this.bodyAllowed && !this.#stopped ? chunk : EMPTY
+    const context = this.#context ?? EMPTY
+    this.#context = null
+    this.#unsubscribe?.()
+    await this.#send(context, body, false)
+  }
+
+  #send(context: Uint8Array, body: Uint8Array | readonly Uint8Array[], stream: boolean): Promise<void> {
+    const sent = this.#worker.respond({ codec: FLAG_CODEC_PROTO, context, body, stream })
+    if (stream && !this.#streaming) {
+      this.#streaming = true
+      this.#unsubscribe = this.#worker.onStreamStop(() => {
+        this.#stopped = true
+        const ls = this.#stopListeners
+        this.#stopListeners = []
+        for (const l of ls) l()
+      })
+    }
+    return sent
+  }
+}
