@@ -57,19 +57,28 @@ export function appName(root: string, env: NodeJS.ProcessEnv): string {
  * must start with "rr version" or mention "roadrunner", which rules out a shell alias or another tool
  * called rr.
  */
-export function rrVersion(binary: string): Promise<string | undefined> {
-  return new Promise((res) => {
-    try {
-      if (!statSync(binary).isFile()) return res(undefined)
-    } catch {
-      return res(undefined)
-    }
-    execFile(binary, ['--version'], { timeout: 5000 }, (err, stdout) => {
-      const out = String(stdout ?? '').trim()
-      if (err || !(out.startsWith('rr version') || /roadrunner/i.test(out))) return res(undefined)
-      res(out.split('\n')[0])
+export async function rrVersion(binary: string): Promise<string | undefined> {
+  try {
+    if (!statSync(binary).isFile()) return undefined
+  } catch {
+    return undefined
+  }
+  // ETXTBSY: a just-written binary can still be open for writing in a process forked meanwhile.
+  for (let attempt = 0; ; attempt++) {
+    const result = await new Promise<{ out?: string; busy?: boolean }>((res) => {
+      try {
+        execFile(binary, ['--version'], { timeout: 5000 }, (err, stdout) => {
+          if ((err as NodeJS.ErrnoException | null)?.code === 'ETXTBSY') return res({ busy: true })
+          const out = String(stdout ?? '').trim()
+          res(err || !(out.startsWith('rr version') || /roadrunner/i.test(out)) ? {} : { out: out.split('\n')[0] })
+        })
+      } catch (err) {
+        res((err as NodeJS.ErrnoException).code === 'ETXTBSY' ? { busy: true } : {})
+      }
     })
-  })
+    if (!result.busy || attempt >= 20) return result.out
+    await new Promise((r) => setTimeout(r, 50))
+  }
 }
 
 /** The rr binary's version line, or a CliError that says how to install it. */

@@ -56,7 +56,7 @@ export async function extractFromTarGz(archive: string, dest: string): Promise<b
           if (remaining > 0) break
           if (out) {
             out.end()
-            await once(out, 'finish')
+            await once(out, 'close')
             out = undefined
             found = true
           }
@@ -91,7 +91,7 @@ export async function extractFromTarGz(archive: string, dest: string): Promise<b
           out = createWriteStream(dest, { mode: 0o755 })
           if (size === 0) {
             out.end()
-            await once(out, 'finish')
+            await once(out, 'close')
             return true
           }
         }
@@ -142,7 +142,7 @@ export async function extractFromZip(archive: string, dest: string): Promise<boo
     if (!body) throw new CliError('RR_ERR_ARCHIVE', `${name} in ${basename(archive)} uses zip method ${method}, which rr:setup cannot read.`)
     const out = createWriteStream(dest, { mode: 0o755 })
     out.end(body)
-    await once(out, 'finish')
+    await once(out, 'close')
     return true
   }
   return false
