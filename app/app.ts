@@ -9,6 +9,7 @@ import { MemberService } from './services/member.js'
 import { ProjectService } from './services/project.js'
 import { MailService } from './services/mail.js'
 import { requestId } from './middleware/request-id.js'
+import { realtimePage } from '../src/moonlight/realtime/index.js'
 import { countCalls } from './request-metrics.js'
 
 /** Builds the app for the project at `root` (default: the current directory). */
@@ -19,7 +20,8 @@ export function createDeskflowApp(options: { root?: string } = {}): Moonlight {
       v1: countCalls({ task: TaskService, member: MemberService, project: ProjectService, mail: MailService }),
     },
     auth: [jwtAuthentication()],
-    middleware: [requestId],
+    // GET /board: the live task board (static page + centrifuge-js; new tasks arrive on moonlight:tasks).
+    middleware: [requestId, realtimePage({ path: '/board', dir: new URL('./public/board/', import.meta.url), channels: ['tasks'] })],
     onDatabaseOpen: bootstrapDatabase,
   })
 }

@@ -7,3 +7,4 @@ export { realtimeConfig, serviceChannel, type RealtimeConfig } from './config.js
 export { MoonlightFrameHandler, type MoonlightFrame } from './frame-handler.js'
 export { moonlightCentrifugeHandler, type MoonlightCentrifugeOptions } from './centrifuge.js'
 export { RealtimeGateway, realtime } from './gateway.js'
+export { realtimePage, pageConfig, type RealtimePageOptions } from './page.js'

@@ -1,0 +1,108 @@
+/**
+ * The live DeskFlow board in a real browser: headless Chromium (Debian's `chromium`, driven by
+ * playwright-core) opens /board/ from the DeskFlow app under the real rr, connects to the real
+ * Centrifugo, and a task created through the HTTP API appears on the open page without a reload.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { chromium, type BrowserContext } from 'playwright-core'
+import { ROOT, freePort, nodeCommand } from '../helpers/rr.js'
+import { tempProject, type TempProject } from '../deskflow/project.js'
+import { call, type Send } from '../deskflow/walkthrough.js'
+import { startStack, type Stack } from './stack.js'
+
+const CHROMIUM = process.env.PIONIA_CHROMIUM ?? '/usr/bin/chromium'
+
+let project: TempProject
+let stack: Stack
+let send: Send
+let browser: BrowserContext
+let profile: string
+
+async function repoSections(): Promise<Record<string, unknown>> {
+  const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
+  for (const key of ['version', 'rpc', 'server', 'http', 'centrifuge', 'jobs', 'logs']) delete config[key]
+  for (const section of Object.values(config)) {
+    if (section && typeof section === 'object' && typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
+  }
+  return config
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set PIONIA_CHROMIUM)`)
+  }
+  project = tempProject()
+  stack = await startStack({
+    command: nodeCommand('worker.ts'),
+    http: true,
+    cwd: project.root,
+    extra: await repoSections(),
+    // Browsers send Origin: Centrifugo must accept the page's.
+    allowedOrigins: (ports) => [`http://127.0.0.1:${ports.http}`],
+  })
+  // Settings are read per request: the page learns Centrifugo's address from config.json.
+  project.setSection('realtime', { ENABLED: 'true', CHANNEL_PREFIX: 'moonlight', WEBSOCKET_URL: stack.centrifugo.wsUrl })
+  send = (path, init) => fetch(`http://127.0.0.1:${stack.ports.http}${path}`, init)
+  profile = mkdtempSync(join(tmpdir(), 'pionia-chromium-'))
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stack?.stop()
+  project?.cleanup()
+  if (profile) rmSync(profile, { recursive: true, force: true })
+})
+
+test('the app serves the board, its config and the centrifuge-js bundle', async () => {
+  const page = await send('/board/')
+  expect(page.status).toBe(200)
+  expect(page.headers.get('content-type')).toMatch(/text\/html/)
+  expect(await page.text()).toContain('<script src="centrifuge.js"></script>')
+  const config = await (await send('/board/config.json')).json()
+  expect(config).toEqual({ enabled: true, websocket: stack.centrifugo.wsUrl, channels: ['moonlight:tasks'], api: '/api/v1/' })
+  const bundle = await send('/board/centrifuge.js')
+  expect(bundle.headers.get('content-type')).toMatch(/javascript/)
+  expect((await bundle.text()).length).toBeGreaterThan(50_000)
+  expect((await send('/board/board.js')).status).toBe(200)
+  // An encoded ../ must not leave the board directory (app/public/board/../../app.ts exists).
+  const escape = await send('/board/..%2f..%2fapp.ts')
+  expect(escape.status).toBe(404)
+  expect(await escape.text()).not.toContain('createDeskflowApp')
+})
+
+test('a task created through the HTTP API appears on the open board without a reload', async () => {
+  const page = await browser.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(`http://127.0.0.1:${stack.ports.http}/board/`)
+  await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 })
+  // The seed tasks are listed through task.list.
+  await expect(page.locator('#tasks tr').count()).resolves.toBeGreaterThanOrEqual(3)
+  await expect(page.locator('#tasks').textContent()).resolves.toContain('Review homepage mockups')
+  // A marker on the window: it survives only if the page is never reloaded.
+  await page.evaluate(() => ((window as unknown as { __boardMarker: number }).__boardMarker = 42))
+
+  const login = await call(send, { service: 'member', action: 'login', email: 'alex@northwind.studio', password: 'secret' })
+  const token = login.body.returnData.token as string
+  const title = `Board live ${Date.now().toString(36)}`
+  const created = await call(send, { service: 'task', action: 'create', title }, { authorization: `Bearer ${token}` })
+  expect(created.body.returnCode).toBe(0)
+  const id = created.body.returnData.task.id as number
+
+  const row = page.locator(`#tasks tr[data-task-id="${id}"]`)
+  await row.waitFor({ timeout: 30_000 })
+  await expect(row.textContent()).resolves.toContain(title)
+  await expect(row.getAttribute('class')).resolves.toBe('new')
+  expect(await page.evaluate(() => (window as unknown as { __boardMarker?: number }).__boardMarker)).toBe(42)
+  expect(errors).toEqual([])
+  await page.close()
+})
