@@ -20,13 +20,15 @@ describe('DeskFlow through the real rr', () => {
   beforeAll(async () => {
     project = tempProject()
     const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-    const port = await freePort()
-    config.rpc.listen = `tcp://127.0.0.1:${await freePort()}`
-    config.http.address = `127.0.0.1:${port}`
+    // Every listening address of the repository's config moves to a free loopback port.
+    for (const section of Object.values(config)) {
+      if (!section || typeof section !== 'object') continue
+      if (typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
+      if (typeof section.listen === 'string') section.listen = `tcp://127.0.0.1:${await freePort()}`
+    }
+    const port = Number(String(config.http.address).split(':')[1])
     config.http.pool.num_workers = 2
     config.server.command = nodeCommand('worker.ts', marker).join(' ')
-    // The jobs pipeline is exercised by the jobs tests; this one is about the HTTP walkthrough.
-    delete config.jobs
     delete config.version
     rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
     send = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init)
