@@ -26,6 +26,28 @@ export function parseCookies(header: string | null): Record<string, string> {
 
 const EXAMPLE = '{"service":"task","action":"list"}'
 
+/** Deepest array/object nesting accepted in a JSON body; deeper bodies are a 400 before parsing. */
+export const MAX_JSON_DEPTH = 128
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** True when `text` nests arrays/objects deeper than `limit` (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true
+    } else if (c === 125 || c === 93) depth--
+  }
+  return false
+}
+
 /** Reads cookies, query, files and body of `request` into one map plus the file bag. */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
   const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
@@ -51,8 +73,16 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
     Object.assign(data, fields)
     return { data, files }
   }
-  const text = await request.text()
+  let text: string
+  try {
+    text = strictUtf8.decode(await request.arrayBuffer())
+  } catch {
+    throw new BadRequestError(`The request body is not valid UTF-8: send JSON such as ${EXAMPLE} encoded as UTF-8`)
+  }
   if (text.trim() === '') return { data, files }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new BadRequestError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels: send flatter JSON`)
+  }
   let body: unknown
   try {
     body = JSON.parse(text)
