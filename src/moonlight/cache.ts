@@ -51,6 +51,8 @@ interface Backend {
   /** True when the values are shared with other processes (rr), false for the in-process store. */
   readonly shared: boolean
   get(key: string): Promise<unknown>
+  /** Values of the keys that exist. */
+  mget(keys: string[]): Promise<Map<string, unknown>>
   set(key: string, value: unknown, ttl: Ttl | undefined): Promise<void>
   delete(keys: string[]): Promise<void>
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>
@@ -65,6 +67,7 @@ class RrBackend implements Backend {
     this.#locks = new Locks(client)
   }
   get = (key: string) => this.kv.get(key)
+  mget = (keys: string[]) => this.kv.mget(keys)
   set = (key: string, value: unknown, ttl: Ttl | undefined) => this.kv.set(key, value, ttl === undefined ? {} : { ttl })
   delete = (keys: string[]) => this.kv.delete(keys)
   // ttl: a worker that dies inside the section frees it after 10 s; wait: callers queue up to 10 s.
@@ -84,6 +87,14 @@ class LocalBackend implements Backend {
       return undefined
     }
     return this.serializer.deserialize(e.bytes)
+  }
+  async mget(keys: string[]): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>()
+    for (const k of keys) {
+      const v = await this.get(k)
+      if (v !== undefined) out.set(k, v)
+    }
+    return out
   }
   async set(key: string, value: unknown, ttl: Ttl | undefined): Promise<void> {
     const expiresAt = ttl === undefined ? Infinity : ttl instanceof Date ? ttl.getTime() : Date.now() + ttl * 1000
@@ -107,25 +118,29 @@ const rrBackends = new WeakMap<RpcClient, Map<string, RrBackend>>()
 const locals = new Map<string, LocalBackend>()
 const warned = new WeakSet<Backend>()
 
-/** Where a view's keys live: under its parent's prefix and, for a group, the group's generation. */
-interface Scope {
-  outer: () => Promise<string>
-  group?: string
+/** How a group entry is stored: the value and the group generation it was computed in. */
+interface GroupEntry {
+  g: string
+  v: unknown
 }
 
 /**
- * A cache view: a key prefix over a backend. `group()` views add a generation, so `flush()` drops a
- * whole group at once (the old generation's keys are never read again and expire by their ttl).
+ * A cache view: a key prefix over a backend. A `group()` view also keeps a generation key: each
+ * entry records the generation it was stored in, and `flush()` starts a new one, so a whole group
+ * is dropped at once in every worker. A read fetches the generation and the entry in one MGet.
  */
 export class MoonlightCache {
   readonly #backend: Backend
-  readonly #scope: Scope
+  readonly #prefix: string
+  readonly #group: string | undefined
   readonly #ttl: number
   readonly #logger: Logger | undefined
+
   /** @internal use `cache()` */
-  constructor(backend: Backend, scope: Scope, ttl: number, logger: Logger | undefined) {
+  constructor(backend: Backend, prefix: string, ttl: number, logger: Logger | undefined, group?: string) {
     this.#backend = backend
-    this.#scope = scope
+    this.#prefix = group === undefined ? prefix : `${prefix}${group}:`
+    this.#group = group === undefined ? undefined : `${prefix}${group}@generation`
     this.#ttl = ttl
     this.#logger = logger
   }
@@ -141,31 +156,32 @@ export class MoonlightCache {
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    return (await this.#backend.get(await this.#key(key))) as T | undefined
+    return (await this.#read(this.#key(key))).value as T | undefined
   }
 
   /** Stores a value for `ttl` seconds (default: the cache's ttl; 0: no expiry). */
   async set(key: string, value: unknown, ttl: number = this.#ttl): Promise<void> {
-    await this.#backend.set(await this.#key(key), value, ttl > 0 ? ttl : undefined)
+    const full = this.#key(key)
+    const gen = this.#group === undefined ? undefined : await this.#generation()
+    await this.#write(full, value, gen, ttl)
   }
 
   async forget(keys: string | string[]): Promise<void> {
-    const list = typeof keys === 'string' ? [keys] : keys
-    const prefix = await this.#prefix()
-    await this.#backend.delete(list.map((k) => prefix + this.#checked(k)))
+    await this.#backend.delete((typeof keys === 'string' ? [keys] : keys).map((k) => this.#key(k)))
   }
 
   /**
    * The cached value of `key`, or `produce()`'s result, cached for `ttl` seconds. If rr cannot be
-   * reached, the value is produced and served uncached (logged once per process and storage), so a read never
-   * fails because of the cache.
+   * reached, the value is produced and served uncached (logged once per process and storage), so a
+   * read never fails because of the cache.
    */
   async remember<T>(key: string, produce: () => T | Promise<T>, ttl: number = this.#ttl): Promise<T> {
-    let full: string
+    const full = this.#key(key)
+    let gen: string | undefined
     try {
-      full = await this.#key(key)
-      const hit = await this.#backend.get(full)
-      if (hit !== undefined) return hit as T
+      const hit = await this.#read(full)
+      if (hit.value !== undefined) return hit.value as T
+      gen = this.#group === undefined ? undefined : (hit.generation ?? (await this.#newGeneration()))
     } catch (err) {
       if (!(err instanceof RpcConnectionError)) throw err
       this.#warnOnce(err)
@@ -174,7 +190,7 @@ export class MoonlightCache {
     const value = await produce()
     if (value !== undefined) {
       try {
-        await this.#backend.set(full, value, ttl > 0 ? ttl : undefined)
+        await this.#write(full, value, gen, ttl)
       } catch (err) {
         if (!(err instanceof RpcConnectionError)) throw err
         this.#warnOnce(err)
@@ -185,17 +201,17 @@ export class MoonlightCache {
 
   /** A view whose keys can all be dropped at once with `flush()` (e.g. every cached task list). */
   group(name: string): MoonlightCache {
+    if (this.#group !== undefined) throw new TypeError('groups do not nest: call group() on cache(), not on a group')
     if (typeof name !== 'string' || !/^[\w.:-]+$/.test(name)) {
       throw new TypeError(`cache group name must be letters, digits, _ . : or -, got ${JSON.stringify(name)}`)
     }
-    return new MoonlightCache(this.#backend, { outer: () => this.#prefix(), group: name }, this.#ttl, this.#logger)
+    return new MoonlightCache(this.#backend, this.#prefix, this.#ttl, this.#logger, name)
   }
 
   /** Drops every key of a `group()` view: later reads, in every worker, miss and recompute. */
   async flush(): Promise<void> {
-    const { group, outer } = this.#scope
-    if (group === undefined) throw new TypeError('flush() drops a group: call it on cache().group(name), not on the whole cache')
-    await this.#backend.set(`${await outer()}${group}@generation`, randomUUID(), undefined)
+    if (this.#group === undefined) throw new TypeError('flush() drops a group: call it on cache().group(name), not on the whole cache')
+    await this.#newGeneration()
   }
 
   /**
@@ -206,40 +222,49 @@ export class MoonlightCache {
   async attempt(key: string, limits: { max: number; decay: number }): Promise<AttemptResult> {
     if (!Number.isInteger(limits.max) || limits.max < 1) throw new TypeError(`attempt max must be an integer ≥ 1, got ${limits.max}`)
     if (!(limits.decay >= 1)) throw new TypeError(`attempt decay must be at least 1 second, got ${limits.decay}`)
-    const full = await this.#key(`${key}:attempts`)
+    const full = this.#key(`${key}:attempts`)
     return this.#backend.withLock(`${full}:lock`, async () => {
       const now = Date.now()
-      const cur = (await this.#backend.get(full)) as { hits: number; resetAt: number } | undefined
+      const cur = (await this.#read(full)).value as { hits: number; resetAt: number } | undefined
       const window = cur && cur.resetAt > now ? cur : { hits: 0, resetAt: now + limits.decay * 1000 }
       const retryAfter = Math.max(1, Math.ceil((window.resetAt - now) / 1000))
       if (window.hits >= limits.max) return { allowed: false, hits: window.hits, remaining: 0, retryAfter }
       window.hits++
-      await this.#backend.set(full, window, new Date(Math.max(window.resetAt, now + 1000)))
+      const gen = this.#group === undefined ? undefined : await this.#generation()
+      await this.#write(full, window, gen, new Date(Math.max(window.resetAt, now + 1000)))
       return { allowed: true, hits: window.hits, remaining: limits.max - window.hits, retryAfter }
     })
   }
 
-  async #key(key: string): Promise<string> {
-    return (await this.#prefix()) + this.#checked(key)
-  }
-
-  #checked(key: string): string {
+  #key(key: string): string {
     if (typeof key !== 'string' || key === '') throw new TypeError(`cache key must be a non-empty string, got ${JSON.stringify(key)}`)
-    return key
+    return this.#prefix + key
   }
 
-  /** This view's key prefix; a group's includes its current generation (created on first use). */
-  async #prefix(): Promise<string> {
-    const { group, outer } = this.#scope
-    const base = await outer()
-    if (group === undefined) return base
-    const genKey = `${base}${group}@generation`
-    let gen = (await this.#backend.get(genKey)) as string | undefined
-    if (gen === undefined) {
-      gen = randomUUID()
-      await this.#backend.set(genKey, gen, undefined)
-    }
-    return `${base}${group}@${gen}:`
+  /** One round trip: the entry, and for a group its generation (an entry of an older one is a miss). */
+  async #read(full: string): Promise<{ value: unknown; generation?: string }> {
+    if (this.#group === undefined) return { value: await this.#backend.get(full) }
+    const got = await this.#backend.mget([this.#group, full])
+    const generation = got.get(this.#group) as string | undefined
+    const entry = got.get(full) as GroupEntry | undefined
+    const current = generation !== undefined && entry !== undefined && entry.g === generation
+    return { value: current ? entry.v : undefined, generation }
+  }
+
+  async #write(full: string, value: unknown, generation: string | undefined, ttl: Ttl): Promise<void> {
+    const stored = generation === undefined ? value : ({ g: generation, v: value } satisfies GroupEntry)
+    const expiry = ttl instanceof Date ? ttl : ttl > 0 ? ttl : undefined
+    await this.#backend.set(full, stored, expiry)
+  }
+
+  async #generation(): Promise<string> {
+    return ((await this.#backend.get(this.#group!)) as string | undefined) ?? this.#newGeneration()
+  }
+
+  async #newGeneration(): Promise<string> {
+    const gen = randomUUID()
+    await this.#backend.set(this.#group!, gen, undefined)
+    return gen
   }
 
   #warnOnce(err: Error): void {
@@ -284,7 +309,7 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
     backend = locals.get(id) ?? new LocalBackend(serializer)
     locals.set(id, backend as LocalBackend)
   }
-  return new MoonlightCache(backend, { outer: async () => prefix }, ttl, options.logger ?? app?.logger)
+  return new MoonlightCache(backend, prefix, ttl, options.logger ?? app?.logger)
 }
 
 function currentApp(): { settings: Settings; logger: Logger } | undefined {

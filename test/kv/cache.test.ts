@@ -48,6 +48,11 @@ describe('cache() over rr KV and locks', () => {
     expect(await lists1.remember('open', () => ++runs)).toBe(2)
     expect(await cache({ client: worker1 }).group('other').flush()).toBeUndefined()
     expect(await lists2.get('open')).toBe(2)
+    // an entry of the flushed generation is still in the storage, but no view serves it
+    await lists1.flush()
+    expect(await lists2.get('open')).toBeUndefined()
+    await lists2.set('open', 'set directly')
+    expect(await lists1.get('open')).toBe('set directly')
   })
 
   it('set, get and forget with a prefix; keys land in the storage prefixed', async () => {
@@ -109,6 +114,7 @@ describe('cache() outside rr', () => {
     await expect(c.get('')).rejects.toThrow(/non-empty string/)
     await expect(c.flush()).rejects.toThrow(/call it on cache\(\).group\(name\)/)
     expect(() => c.group('a b')).toThrow(/group name/)
+    expect(() => c.group('a').group('b')).toThrow(/groups do not nest/)
     await expect(c.attempt('k', { max: 0, decay: 60 })).rejects.toThrow(/max must be an integer/)
     expect(() => cache({ ttl: -1 })).toThrow(/ttl must be/)
   })
