@@ -11,6 +11,8 @@ import { parseDocument } from 'yaml'
 export interface OptimizeState {
   entry: string
   outfile: string
+  /** Every compiled file (removed by optimize:clear). */
+  outputs?: string[]
   config: string
   previousCommand: unknown
   builtAt: string

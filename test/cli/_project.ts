@@ -23,10 +23,19 @@ export interface ProjectOptions {
   withWorker?: boolean
 }
 
+/** What a finished `pionia …` left behind. */
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
 export interface Project {
   dir: string
   /** Runs `pionia …` in the project and waits for it. */
-  run(args: string[], options?: Options): ResultPromise
+  run(args: string[], options?: Options): Promise<CliResult>
+  /** Starts `pionia …` in the project (for long-running commands). */
+  spawn(args: string[], options?: Options): ResultPromise
   remove(): void
 }
 
@@ -52,10 +61,15 @@ export function makeProject(options: ProjectOptions = {}): Project {
   if (options.settingsIni !== undefined || options.dotenv !== undefined) mkdirSync(join(dir, 'environment'))
   if (options.settingsIni !== undefined) writeFileSync(join(dir, 'environment', 'settings.ini'), options.settingsIni)
   if (options.dotenv !== undefined) writeFileSync(join(dir, 'environment', '.env'), options.dotenv)
+  const spawn = (args: string[], opts: Options = {}): ResultPromise =>
+    execa(process.execPath, [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', PORT: '', SERVER_PORT: '', HOST: '', SERVER_HOST: '' }, ...opts })
   return {
     dir,
-    run: (args, opts = {}) =>
-      execa(process.execPath, [BIN, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', PORT: '', SERVER_PORT: '', HOST: '', SERVER_HOST: '' }, ...opts }),
+    spawn,
+    run: async (args, opts = {}) => {
+      const r = await spawn(args, opts)
+      return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') }
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
@@ -77,7 +91,7 @@ export async function stopAll(): Promise<void> {
 }
 
 export function startCli(project: Project, args: string[], options: Options = {}): Running {
-  const proc = project.run(args, { buffer: true, ...options })
+  const proc = project.spawn(args, { buffer: true, ...options })
   started.add(proc)
   let out = ''
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()))

@@ -2,7 +2,7 @@
  * The built CLI as a user runs it: help, suggestions, maintenance on/off rewriting settings.ini,
  * optimize --production switching rr to the compiled worker (real rr), optimize:clear.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -75,10 +75,24 @@ describe('optimize --production (real rr)', () => {
     const p = project({ rrYaml: rrConfig(port) })
     const yamlPath = join(p.dir, '.rr.yaml')
     writeFileSync(yamlPath, `# my app\n${readFileSync(yamlPath, 'utf8')}`)
+    // An app of several modules, imported the ways tsx allows: extensionless and with .ts.
+    mkdirSync(join(p.dir, 'lib'))
+    writeFileSync(
+      join(p.dir, 'worker.ts'),
+      "import { serve } from 'pionia'\nimport { greet } from './lib/greet'\n" +
+        "await serve({ http: { fetch(req) { const path = new URL(req.url).pathname\n" +
+        "  return new Response(path === '/pid' ? String(process.pid) : greet(path)) } } })\n",
+    )
+    writeFileSync(
+      join(p.dir, 'lib/greet.ts'),
+      "import { upper } from './util.ts'\nexport const greet = (s: string): string => `${upper('hello ' + s)} from ${new URL(import.meta.url).pathname.split('/').slice(-2).join('/')}`\n",
+    )
+    writeFileSync(join(p.dir, 'lib/util.ts'), 'export const upper = (s: string): string => s.toUpperCase()\n')
     const opt = await p.run(['optimize', '--production'])
     expect(opt.exitCode, opt.stderr).toBe(0)
     expect(opt.stdout).toContain('rr now runs: node dist/worker.js')
-    expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(true)
+    expect(opt.stdout).toContain('3 modules; entry dist/worker.js')
+    expect(existsSync(join(p.dir, 'dist/lib/util.js'))).toBe(true)
     const text = readFileSync(yamlPath, 'utf8')
     expect(text.startsWith('# my app\n')).toBe(true)
     expect((parse(text) as { server: { command: unknown } }).server.command).toEqual(['node', 'dist/worker.js'])
@@ -89,6 +103,8 @@ describe('optimize --production (real rr)', () => {
     const pid = Number(await (await get(port, '/pid')).text())
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
     expect(cmd.slice(1)).toEqual(['dist/worker.js'])
+    // The compiled modules keep their layout: import.meta.url points into dist/lib/.
+    expect(await (await get(port, '/x')).text()).toBe('HELLO /X from lib/greet.js')
     run.proc.kill('SIGINT')
     expect((await run.proc).exitCode).toBe(0)
 
@@ -96,5 +112,13 @@ describe('optimize --production (real rr)', () => {
     expect(clear.stdout).toContain('rr runs: node --import tsx worker.ts')
     expect((parse(readFileSync(yamlPath, 'utf8')) as { server: { command: unknown } }).server.command).toBe('node --import tsx worker.ts')
     expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(false)
+    expect(existsSync(join(p.dir, 'dist/lib/greet.js'))).toBe(false)
+
+    // Back on the loader, the same app answers from its TypeScript sources.
+    const dev = startCli(p, ['runserver'])
+    await dev.waitFor(/Press Ctrl\+C to stop/)
+    expect(await (await get(port, '/x')).text()).toBe('HELLO /X from lib/greet.ts')
+    dev.proc.kill('SIGINT')
+    expect((await dev.proc).exitCode).toBe(0)
   })
 })

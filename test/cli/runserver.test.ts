@@ -48,7 +48,7 @@ describe('runserver address resolution (real rr, detached)', () => {
     for (const level of levels) {
       level.setup?.()
       const started = await p.run(['runserver', '--detach', ...level.args], { env: { NO_COLOR: '1', PORT: '', HOST: '', SERVER_HOST: '', SERVER_PORT: '', ...level.env } })
-      expect(started.exitCode, `${level.name}: ${started.all ?? started.stdout + started.stderr}`).toBe(0)
+      expect(started.exitCode, `${level.name}: ${started.stdout + started.stderr}`).toBe(0)
       expect(started.stdout).toContain(`HTTP:     http://127.0.0.1:${level.port}`)
       const args = rrCmdline(p)
       if (level.name === 'yaml') expect(args).not.toContain('-o')

@@ -15,7 +15,7 @@ export default defineCommand({
   usage: `Usage: npx pionia optimize:clear
 
 Restores server.command in the rr config to what it was before optimize --production and deletes the
-compiled dist/worker.js.
+compiled modules.
 `,
   options: {},
   async run(_args, ctx) {
@@ -30,7 +30,7 @@ compiled dist/worker.js.
       setServerCommand(state.config, command)
       ctx.stdout.write(paint('green', `rr runs: ${Array.isArray(command) ? command.join(' ') : String(command)}`) + '\n')
     }
-    for (const f of [state.outfile, `${state.outfile}.map`, stateFile(ctx.cwd)]) rmSync(f, { force: true })
+    for (const f of [...(state.outputs ?? [state.outfile, `${state.outfile}.map`]), stateFile(ctx.cwd)]) rmSync(f, { force: true })
     ctx.stdout.write('Compiled worker removed. Restart rr to use the TypeScript entry.\n')
     return 0
   },

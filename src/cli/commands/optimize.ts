@@ -1,6 +1,6 @@
 /**
  * `pionia optimize --production`: compiles the app (worker entry and everything it imports) to
- * dist/worker.js with esbuild, so workers boot without the TypeScript loader, and points rr's
+ * dist/ with esbuild (tsc's layout), so workers boot without the TypeScript loader, and points rr's
  * `server.command` at `node dist/worker.js`. `optimize:clear` undoes it.
  * @module
  */
@@ -9,6 +9,7 @@ import { join, relative, resolve } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
 import { projectPaths, readRrConfig, workerEntry } from '../project.js'
 import { readState, setServerCommand, stateFile } from '../optimize-state.js'
+import { compileApp } from '../compile.js'
 import { painter, useColor } from '../_color.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
@@ -18,8 +19,10 @@ export default defineCommand({
   summary: 'Compile the app to dist/ (--production also makes rr run node dist/worker.js)',
   usage: `Usage: npx pionia optimize [--production] [options]
 
-Compiles the worker entry and the app code it imports into one ESM file, dist/worker.js (packages in
-node_modules stay imports). Workers then start with plain node instead of the tsx loader.
+Compiles the worker entry and every app module it imports to dist/ with the same layout as tsc
+(worker.ts → dist/worker.js, app/x.ts → dist/app/x.js); packages in node_modules stay imports.
+Workers then start with plain node instead of the tsx loader. Non-code files (SQL, templates) are
+not copied: code that reads them through import.meta.url must look next to the sources too.
 
 Options:
   --production      also set server.command in .rr.yaml to ["node", "dist/worker.js"] (comments kept);
@@ -47,29 +50,10 @@ Options:
       throw new CliError('RR_ERR_NO_WORKER', `${entry} is already compiled output: pass the TypeScript entry with --worker=worker.ts.`)
     }
     const outdir = resolve(ctx.cwd, str(values.outdir) ?? 'dist')
-    const outfile = join(outdir, 'worker.js')
     mkdirSync(outdir, { recursive: true })
-    const { build } = await import('esbuild')
-    ctx.stdout.write(`==> Compiling ${relative(ctx.cwd, entry)} → ${relative(ctx.cwd, outfile)}\n`)
-    try {
-      await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        packages: 'external',
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        sourcemap: true,
-        logLevel: 'silent',
-        absWorkingDir: ctx.cwd,
-      })
-    } catch (err) {
-      const errors = (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? []
-      const detail = errors.map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n')
-      throw new CliError('RR_ERR_COMPILE', `Compiling ${relative(ctx.cwd, entry)} failed:\n${detail || (err as Error).message}`)
-    }
-    ctx.stdout.write(`  ${relative(ctx.cwd, outfile)} (${(statSync(outfile).size / 1024).toFixed(1)} KB)\n`)
+    ctx.stdout.write(`==> Compiling ${relative(ctx.cwd, entry)} and the app modules it imports → ${relative(ctx.cwd, outdir)}/\n`)
+    const { outfile, modules, outputs } = await compileApp(ctx.cwd, entry, outdir)
+    ctx.stdout.write(`  ${modules} module${modules === 1 ? '' : 's'}; entry ${relative(ctx.cwd, outfile)} (${(statSync(outfile).size / 1024).toFixed(1)} KB)\n`)
     if (!values.production) {
       ctx.stdout.write('Compiled. rr still runs the TypeScript entry; pass --production to switch it to the compiled one.\n')
       return 0
@@ -83,6 +67,7 @@ Options:
         {
           entry,
           outfile,
+          outputs,
           config: paths.config,
           // Keep the original development command across repeated optimizes.
           previousCommand: previous && previous.config === paths.config ? previous.previousCommand : replaced,
