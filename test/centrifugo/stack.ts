@@ -6,11 +6,12 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { Centrifuge, type Options } from 'centrifuge'
-import { ROOT, freePort, startRr, type RrInstance } from '../helpers/rr.js'
+import { ROOT, startRr, type RrInstance } from '../helpers/rr.js'
 import { RpcClient, informer } from '../../src/rpc/index.js'
 
 let cachedBinary: string | undefined
@@ -147,6 +148,23 @@ export interface Stack {
   stop(): Promise<void>
 }
 
+/**
+ * `n` different free loopback ports: all listeners stay open until every port is picked, so the
+ * kernel cannot hand the same port out twice (freePort() called n times could).
+ */
+export async function distinctPorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
+      const s = createServer()
+      s.once('error', reject)
+      s.listen(0, '127.0.0.1', () => resolve(s))
+    })),
+  )
+  const ports = servers.map((s) => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+  return ports
+}
+
 /** Polls rr's informer until the centrifuge pool has `n` workers, all started. */
 export async function waitForWorkers(rpcAddress: string, n: number): Promise<void> {
   const rpc = new RpcClient(rpcAddress, { timeoutMs: 5000 })
@@ -165,13 +183,8 @@ export async function waitForWorkers(rpcAddress: string, n: number): Promise<voi
 
 /** Centrifugo first (it dials rr lazily), then rr; stop in reverse order. */
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const ports: StackPorts = {
-    rpc: await freePort(),
-    proxy: await freePort(),
-    grpc: await freePort(),
-    centrifugo: await freePort(),
-    http: await freePort(),
-  }
+  const [rpc, proxy, grpc, centrifugo0, http] = await distinctPorts(5)
+  const ports: StackPorts = { rpc: rpc!, proxy: proxy!, grpc: grpc!, centrifugo: centrifugo0!, http: http! }
   const centrifugo = await startCentrifugo(
     centrifugoConfig({
       httpPort: ports.centrifugo,
