@@ -14,16 +14,30 @@ import { countCalls } from './request-metrics.js'
 
 /** Builds the app for the project at `root` (default: the current directory). */
 export function createDeskflowApp(options: { root?: string } = {}): Moonlight {
-  return createApp({
+  const jwt = jwtAuthentication()
+  const app: Moonlight = createApp({
     root: options.root,
     switches: {
       v1: countCalls({ task: TaskService, member: MemberService, project: ProjectService, mail: MailService }),
     },
-    auth: [jwtAuthentication()],
+    // A valid JWT counts only while its member still exists: a deleted member's token is refused.
+    auth: [
+      {
+        name: 'jwt-member',
+        async authenticate(input) {
+          const user = await jwt.authenticate(input)
+          const id = Number((user?.user as { id?: unknown } | undefined)?.id)
+          if (!user || !Number.isInteger(id)) return null
+          const row = await (await app.db.connection()).get('SELECT id FROM team_members WHERE id = ?', [id])
+          return row ? user : null
+        },
+      },
+    ],
     // GET /board: the live task board (static page + centrifuge-js; new tasks arrive on moonlight:tasks).
     middleware: [requestId, realtimePage({ path: '/board', dir: new URL('./public/board/', import.meta.url), channels: ['tasks'] })],
     onDatabaseOpen: bootstrapDatabase,
   })
+  return app
 }
 
 export default createDeskflowApp
