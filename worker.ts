@@ -5,14 +5,18 @@
 import { serve } from './src/serve.js'
 import { createDeskflowApp } from './app/app.js'
 import { moonlightCentrifugeHandler } from './src/moonlight/realtime/index.js'
+import { moonlightJobConsumer, rrJobQueue } from './src/moonlight/jobs/index.js'
 
 const app = createDeskflowApp()
+// moonlight().async(...) pushes to rr's jobs when `[jobs] ENABLED` (read per call) and rr answers.
+app.useJobQueue(rrJobQueue(app.settings))
 
 await serve({
   // RR_MODE=http: the Moonlight API.
   http: app,
   modes: {
-    // RR_MODE=jobs: the Moonlight job consumer plugs in here (jobs layer; it dispatches with app.dispatch()).
+    // RR_MODE=jobs: Moonlight jobs ({service, action, payload, switch}) dispatched through the same registry.
+    jobs: moonlightJobConsumer(app),
     // RR_MODE=centrifuge: Centrifugo's proxy events; RPC frames {service, action, data} get the HTTP envelope.
     centrifuge: moonlightCentrifugeHandler(app),
   },

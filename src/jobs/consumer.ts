@@ -28,6 +28,11 @@ export interface ConsumerOptions {
    * on such a job is logged, not retried: the producer chose at-most-once.
    */
   autoAckPipelines?: readonly string[]
+  /**
+   * Errors no retry can fix (bad input): the job is nacked without requeue at once and logged.
+   * Default: none, every throw is retried up to maxAttempts.
+   */
+  permanent?: (err: unknown) => boolean
   /** The job's name in the log line (default `task.name`). */
   label?: (task: ReceivedTask) => string
   /** Where the per-job line and failures go (default stderr: rr shows it in its log). */
@@ -95,6 +100,9 @@ export function jobConsumer(handler: JobHandler, options: ConsumerOptions = {}):
       } else if (autoAck.has(task.pipeline)) {
         response = ackResponse()
         note = ` error=${JSON.stringify(errorText(err))} auto_ack=true (not retried)`
+      } else if (options.permanent?.(err)) {
+        response = nackResponse(errorText(err), false)
+        note = ` permanent=true error=${JSON.stringify(errorText(err))}`
       } else if (task.attempt >= maxAttempts) {
         response = nackResponse(`gave up after ${task.attempt} attempts: ${errorText(err)}`, false)
         note = ` attempts=${task.attempt} gave_up=true error=${JSON.stringify(errorText(err))}`

@@ -20,7 +20,7 @@ export interface JobsRig {
   /** Rows of `deliveries` (all columns). */
   deliveries(where?: string, ...args: unknown[]): Delivery[]
   /** Polls until `check()` is truthy; throws with `what` after timeoutMs. */
-  until<T>(what: string, check: () => T | Promise<T>, timeoutMs?: number): Promise<T>
+  until<T>(what: string, check: () => T | Promise<T>, timeoutMs?: number): Promise<Exclude<T, null | undefined | false | 0 | ''>>
   stop(): Promise<void>
 }
 
@@ -57,7 +57,8 @@ export async function startJobsRig(o: RigOptions): Promise<JobsRig> {
   db.pragma('journal_mode = WAL')
   db.pragma('busy_timeout = 10000')
   db.exec(`CREATE TABLE IF NOT EXISTS deliveries (seq INTEGER PRIMARY KEY, id TEXT, name TEXT, attempt INT, headers TEXT, pid INT, at REAL, payload TEXT, pipeline TEXT, driver TEXT, queue TEXT);
-           CREATE TABLE IF NOT EXISTS done (seq INTEGER PRIMARY KEY, id TEXT, pid INT)`)
+           CREATE TABLE IF NOT EXISTS done (seq INTEGER PRIMARY KEY, id TEXT, pid INT);
+           CREATE TABLE IF NOT EXISTS started (seq INTEGER PRIMARY KEY, id TEXT, pid INT)`)
   const rr = await startRr({
     config: {
       rpc: { listen: `tcp://127.0.0.1:${rpcPort}` },
@@ -87,7 +88,7 @@ export async function startJobsRig(o: RigOptions): Promise<JobsRig> {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const v = await check()
-        if (v) return v
+        if (v) return v as Exclude<typeof v, null | undefined | false | 0 | ''>
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; rr output:\n${rr.output().slice(-4000)}`)
         await new Promise((r) => setTimeout(r, 50))
       }
