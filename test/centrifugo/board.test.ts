@@ -4,15 +4,14 @@
  * Centrifugo, and a task created through the HTTP API appears on the open page without a reload.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parse } from 'yaml'
 import { chromium, type BrowserContext } from 'playwright-core'
-import { ROOT, freePort, nodeCommand } from '../helpers/rr.js'
+import { nodeCommand } from '../helpers/rr.js'
 import { tempProject, type TempProject } from '../deskflow/project.js'
 import { call, type Send } from '../deskflow/walkthrough.js'
-import { startStack, type Stack } from './stack.js'
+import { repoRrConfig, startStack, type Stack } from './stack.js'
 
 const CHROMIUM = process.env.PIONIA_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -21,15 +20,6 @@ let stack: Stack
 let send: Send
 let browser: BrowserContext
 let profile: string
-
-async function repoSections(): Promise<Record<string, unknown>> {
-  const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-  for (const key of ['version', 'rpc', 'server', 'http', 'centrifuge', 'jobs', 'logs']) delete config[key]
-  for (const section of Object.values(config)) {
-    if (section && typeof section === 'object' && typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
-  }
-  return config
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -40,7 +30,7 @@ beforeAll(async () => {
     command: nodeCommand('worker.ts'),
     http: true,
     cwd: project.root,
-    extra: await repoSections(),
+    ...(await repoRrConfig()),
     // Browsers send Origin: Centrifugo must accept the page's.
     allowedOrigins: (ports) => [`http://127.0.0.1:${ports.http}`],
   })

@@ -7,13 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import type { Centrifuge } from 'centrifuge'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { parse } from 'yaml'
-import { ROOT, freePort, nodeCommand, processesMatching } from '../helpers/rr.js'
+import { nodeCommand, processesMatching } from '../helpers/rr.js'
 import { tempProject, type TempProject } from '../deskflow/project.js'
 import { call, type Send } from '../deskflow/walkthrough.js'
-import { startStack, type Stack } from './stack.js'
+import { repoRrConfig, startStack, type Stack } from './stack.js'
 import { nextEvent } from './wait.js'
 
 let project: TempProject
@@ -23,23 +20,10 @@ let token: string
 const marker = `--realtime-test=${randomBytes(6).toString('hex')}`
 const clients: Centrifuge[] = []
 
-/**
- * The repository's .rr.yaml sections the app relies on (kv, metrics, …), addresses moved to free
- * ports. rpc/server/http/centrifuge come from the stack; jobs are exercised by the jobs tests.
- */
-async function repoSections(): Promise<Record<string, unknown>> {
-  const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-  for (const key of ['version', 'rpc', 'server', 'http', 'centrifuge', 'jobs', 'logs']) delete config[key]
-  for (const section of Object.values(config)) {
-    if (section && typeof section === 'object' && typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
-  }
-  return config
-}
-
 beforeAll(async () => {
   project = tempProject()
   project.setSection('realtime', { ENABLED: 'true', CHANNEL_PREFIX: 'moonlight' })
-  stack = await startStack({ command: nodeCommand('worker.ts', marker), http: true, cwd: project.root, extra: await repoSections() })
+  stack = await startStack({ command: nodeCommand('worker.ts', marker), http: true, cwd: project.root, ...(await repoRrConfig()) })
   send = (path, init) => fetch(`http://127.0.0.1:${stack.ports.http}${path}`, init)
   const login = await call(send, { service: 'member', action: 'login', email: 'alex@northwind.studio', password: 'secret' })
   token = login.body.returnData.token
@@ -173,4 +157,11 @@ describe('channels', () => {
     const pub = await got
     expect(pub.data).toEqual({ event: 'task.created', task: created.body.returnData.task })
   })
+})
+
+test('the commented centrifuge block of the default .rr.yaml (the one this file runs) names both addresses', async () => {
+  const { centrifuge } = await repoRrConfig()
+  expect(centrifuge.proxy_address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+  expect(centrifuge.grpc_api_address).toMatch(/^(tcp:\/\/)?127\.0\.0\.1:\d+$/)
+  expect(centrifuge.pool.num_workers).toBeGreaterThan(0)
 })

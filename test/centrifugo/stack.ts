@@ -5,7 +5,8 @@
  * and rr's server-API client points at Centrifugo's gRPC API.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -123,6 +124,8 @@ export interface StackOptions {
   workers?: number
   /** Extra .rr.yaml sections. */
   extra?: Record<string, unknown>
+  /** A centrifuge section to start from (its addresses are replaced by the stack's ports). */
+  centrifuge?: Record<string, any>
   /** Working directory for rr (default: a temp dir). */
   cwd?: string
   /** Extra origins Centrifugo accepts (the browser page's). */
@@ -181,6 +184,33 @@ export async function waitForWorkers(rpcAddress: string, n: number): Promise<voi
   }
 }
 
+/**
+ * The repository's .rr.yaml as the realtime tests run it: its sections (kv, metrics, …) with
+ * addresses moved to free ports, and its commented `centrifuge:` block uncommented, so the
+ * documented block is the one under test. rpc/server/http come from the stack; jobs are the jobs
+ * tests' business.
+ */
+export async function repoRrConfig(): Promise<{ extra: Record<string, unknown>; centrifuge: Record<string, any> }> {
+  const text = readFileSync(join(ROOT, '.rr.yaml'), 'utf8')
+  const lines = text.split('\n')
+  const start = lines.findIndex((l) => /^#\s?centrifuge:\s*$/.test(l))
+  if (start < 0) throw new Error('.rr.yaml has no commented "# centrifuge:" block')
+  const block: string[] = []
+  for (const l of lines.slice(start)) {
+    if (!/^#( |$)/.test(l) && l !== '#centrifuge:') break
+    block.push(l.replace(/^# ?/, ''))
+  }
+  const centrifuge = (parse(block.join('\n')) as { centrifuge: Record<string, any> }).centrifuge
+  const config = parse(text) as Record<string, any>
+  for (const key of ['version', 'rpc', 'server', 'http', 'centrifuge', 'jobs', 'logs']) delete config[key]
+  for (const section of Object.values(config)) {
+    if (section && typeof section === 'object' && typeof section.address === 'string') {
+      section.address = `127.0.0.1:${(await distinctPorts(1))[0]}`
+    }
+  }
+  return { extra: config, centrifuge }
+}
+
 /** Centrifugo first (it dials rr lazily), then rr; stop in reverse order. */
 export async function startStack(o: StackOptions): Promise<Stack> {
   const [rpc, proxy, grpc, centrifugo0, http] = await distinctPorts(5)
@@ -204,9 +234,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         server: { command: o.command, relay: 'pipes' },
         logs: { level: 'info', mode: 'development' },
         centrifuge: {
+          ...o.centrifuge,
           proxy_address: `tcp://127.0.0.1:${ports.proxy}`,
           grpc_api_address: `127.0.0.1:${ports.grpc}`,
-          pool: { num_workers: o.workers ?? 1, allocate_timeout: '60s', destroy_timeout: '10s' },
+          pool: { allocate_timeout: '60s', destroy_timeout: '10s', ...o.centrifuge?.pool, num_workers: o.workers ?? 1 },
         },
         ...(o.http ? { http: { address: `127.0.0.1:${ports.http}`, pool: { num_workers: 1, allocate_timeout: '60s' } } } : {}),
         ...o.extra,
