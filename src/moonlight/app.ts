@@ -23,6 +23,7 @@ import { JSON_TYPE, envelopeJson, makeResponse, statusFor } from './http-respons
 import { createScope, currentScope, flushScope, runInScope, type DeferScope, type MoonlightJob } from './defer.js'
 import { jobsGateOpen, type JobQueue } from './jobs-hook.js'
 import { ConnectionManager } from './db/connection-manager.js'
+import { SettingsSnapshot } from './settings-snapshot.js'
 import type { Connection } from './db/connection.js'
 
 /** Services of one switch: alias → class. */
@@ -76,7 +77,7 @@ export function moonlight(): Moonlight {
 
 /** See the module doc; create with `createApp()`. */
 export class Moonlight {
-  readonly settings: Settings
+  readonly #base: Settings
   readonly logger: Logger
   readonly name: string
   readonly #switches = new Map<string, SwitchMap>()
@@ -90,8 +91,8 @@ export class Moonlight {
   readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
   constructor(options: AppOptions = {}) {
-    this.settings = options.settings ?? new Settings(options.root ?? process.cwd())
-    this.name = options.name ?? this.settings.env('APP_NAME') ?? 'pionia'
+    this.#base = options.settings ?? new Settings(options.root ?? process.cwd())
+    this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
     this.logger = options.logger ?? stderrLogger(this.name)
     this.#auth = options.auth ?? []
     this.#middleware = options.middleware ?? []
@@ -100,6 +101,15 @@ export class Moonlight {
     this.#onDatabaseOpen = options.onDatabaseOpen
     for (const [v, services] of Object.entries(options.switches ?? {})) this.switch(v, services)
     lastApp = this
+  }
+
+  /**
+   * The project settings. Inside a request (or dispatch) this is the request's snapshot: read once
+   * when the request started, so a dozen lookups cost two stats, and a change applies from the next
+   * request on.
+   */
+  get settings(): Settings {
+    return (currentScope()?.settings as Settings | undefined) ?? this.#base
   }
 
   /** Registers (or extends) a switch. The version is lower-cased and stripped to `[a-z0-9_]`. */
@@ -155,7 +165,7 @@ export class Moonlight {
 
   /** The app's connection pool (`[db]`, `[db_<name>]`), created on first use; closed by `close()`. */
   get db(): ConnectionManager {
-    return (this.#db ??= new ConnectionManager(this.settings, { onOpen: this.#onDatabaseOpen }))
+    return (this.#db ??= new ConnectionManager(this.#base, { onOpen: this.#onDatabaseOpen }))
   }
 
   /** Registers a hook for worker shutdown (e.g. `db.disconnect()`). */
@@ -189,7 +199,7 @@ export class Moonlight {
    */
   async dispatch(call: DispatchCall): Promise<Envelope> {
     const outer = currentScope()
-    if (outer) return this.#dispatch(call)
+    if (outer?.app === this) return this.#dispatch(call)
     const scope = this.#scope()
     try {
       return await runInScope(scope, () => this.#dispatch(call))
@@ -259,6 +269,7 @@ export class Moonlight {
       return this.dispatch(this.#jobCall(job))
     })
     scope.app = this
+    scope.settings = new SettingsSnapshot(this.#base)
     return scope
   }
 
@@ -268,7 +279,7 @@ export class Moonlight {
     else setImmediate(() => void runInScope(scope, () => flushScope(scope)))
   }
 
-  async #dispatch(call: DispatchCall): Promise<Envelope> {
+  async #dispatch(call: DispatchCall, onCall?: (request: MoonlightRequest) => void): Promise<Envelope> {
     const version = call.switch ?? this.defaultSwitch
     const services = this.#switches.get(version)
     if (!services) throw new NotFoundError(`API version ${version} is not registered: use one of ${this.switches().join(', ') || '(none)'}`)
@@ -300,6 +311,7 @@ export class Moonlight {
       app: this,
     }
     instance.request = mreq
+    onCall?.(mreq)
     const meta = resolveActionMeta(cls, call.action)
     enforceAuth(instance, meta.auth)
     if (meta.rules) checkRules(data, meta.rules)
@@ -338,7 +350,7 @@ export class Moonlight {
       const info = scope.routeInfo as RouteInfo | undefined
       if (info) {
         for (const m of this.#middleware) {
-          if (!m.onResponse || !applies(m, info.call?.service)) continue
+          if (!m.onResponse || !applies(m, info.service)) continue
           try {
             res = (await m.onResponse(res, info)) ?? res
           } catch (err) {
@@ -376,7 +388,7 @@ export class Moonlight {
     const path = url.pathname
     const rest = path === base.slice(0, -1) ? '' : path.startsWith(base) ? path.slice(base.length) : null
     const segs = rest === null ? null : rest.split('/').filter(Boolean)
-    const info: RouteInfo & { call?: MoonlightRequest } = { request, url, attributes: new Map() }
+    const info: RouteInfo = { request, url, attributes: new Map() }
     scope.routeInfo = info
     const method = request.method === 'HEAD' ? 'GET' : request.method
 
@@ -445,11 +457,15 @@ export class Moonlight {
         data.action = action
       }
       const svc = typeof service === 'string' ? service : undefined
+      info.service = svc
+      info.action = typeof action === 'string' ? action : undefined
       const pre = await early(svc)
       if (pre) return fromResponse(pre)
       const user = await authenticate(this.#auth, { request, service: svc, action: typeof action === 'string' ? action : undefined, settings: this.settings },
         (err, name) => this.#pipeline.report(err, this.settings, { backend: name }))
-      envelope = await this.#dispatch({ service: service as string, action: action as string, data, files, switch: version, auth: user, request })
+      envelope = await this.#dispatch({ service: service as string, action: action as string, data, files, switch: version, auth: user, request }, (call) => {
+        info.call = call
+      })
     } catch (err) {
       const r = this.#pipeline.handle(err, this.settings, this.debug, { uri: url.pathname })
       envelope = r.envelope

@@ -35,6 +35,8 @@ export interface DeferScope {
   app?: unknown
   /** Route information shared with response middleware. */
   routeInfo?: unknown
+  /** The request's settings snapshot. */
+  settings?: unknown
 }
 
 const storage = new AsyncLocalStorage<DeferScope>()

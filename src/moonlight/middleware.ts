@@ -9,8 +9,11 @@ import type { MoonlightRequest } from './context.js'
 export interface RouteInfo {
   readonly request: Request
   readonly url: URL
-  /** The Moonlight call, when the route is a dispatch. */
-  readonly call?: MoonlightRequest
+  /** Service and action named by the request (dispatch routes; set before onRequest runs). */
+  service?: string
+  action?: string
+  /** The resolved Moonlight call (user, data…), set once the action is about to run; onResponse sees it. */
+  call?: MoonlightRequest
   /** Free-form values shared between onRequest and onResponse. */
   readonly attributes: Map<string, unknown>
 }

@@ -109,7 +109,12 @@ describe('middleware', () => {
         onRequest: (info) => { seen.push(`req ${info.url.pathname}`) },
         onResponse: (res) => { res.headers.set('X-Trace', 'yes') },
       },
-      { name: 'docs-only', limitServicesTo: ['docs'], onRequest: () => { seen.push('docs-only') } },
+      {
+        name: 'docs-only',
+        limitServicesTo: ['docs'],
+        onRequest: (info) => { seen.push(`docs-only ${info.service}.${info.action}`) },
+        onResponse: (_res, info) => { seen.push(`after ${info.call?.service}.${info.call?.action} user=${JSON.stringify(info.call?.user?.user ?? null)}`) },
+      },
       {
         name: 'gate',
         onRequest: (info) => (info.request.headers.get('x-block') ? new Response(JSON.stringify({ blocked: true }), { status: 429 }) : undefined),
@@ -118,7 +123,7 @@ describe('middleware', () => {
     const ping = await app.fetch(new Request('http://localhost/api/v1/ping'))
     expect(ping.headers.get('x-trace')).toBe('yes')
     await post(app, { service: 'docs', action: 'read_public' })
-    expect(seen).toEqual(['req /api/v1/ping', 'req /api/v1/', 'docs-only'])
+    expect(seen).toEqual(['req /api/v1/ping', 'req /api/v1/', 'docs-only docs.read_public', 'after docs.read_public user=null'])
     const blocked = await app.fetch(new Request('http://localhost/api/v1/', { method: 'POST', headers: { 'x-block': '1' }, body: '{"service":"docs","action":"read"}' }))
     expect(blocked.status).toBe(429)
     expect(await blocked.json()).toEqual({ blocked: true })

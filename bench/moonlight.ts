@@ -1,0 +1,115 @@
+/**
+ * Moonlight and DeskFlow, measured side by side in one run:
+ *   A. in-process: a hand-written fetch handler, Hono, and Moonlight answering the same POST with
+ *      the same envelope (JSON body parsed, one validation rule), plus DeskFlow task.list on SQLite;
+ *   B. over HTTP (autocannon, loopback): DeskFlow task.list served by `pionia serve` (one node:http
+ *      process) and by the real rr with 2 workers running worker.ts.
+ *   node --import tsx bench/moonlight.ts
+ */
+import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import autocannon from 'autocannon'
+import { Hono } from 'hono'
+import { parse } from 'yaml'
+import { readFileSync } from 'node:fs'
+import { createApp, Service, response, type RequestData } from '../src/moonlight/index.js'
+import { createDeskflowApp } from '../app/app.js'
+import { runCli } from '../src/cli/main.js'
+import { ROOT, freePort, nodeCommand, startRr } from '../test/helpers/rr.js'
+import { measure, printRatio } from './http/measure.js'
+
+const project = mkdtempSync(join(tmpdir(), 'bench-moonlight-'))
+mkdirSync(join(project, 'environment'))
+copyFileSync(join(ROOT, 'environment/settings.ini'), join(project, 'environment/settings.ini'))
+writeFileSync(join(project, 'environment/.env'), 'APP_NAME=bench\nJWT_SECRET=bench-secret-bench-secret\n')
+
+const body = JSON.stringify({ service: 'echo', action: 'greet', name: 'Alex' })
+const post = (): Request => new Request('http://127.0.0.1/api/v1/', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+
+// --- A. in-process ---------------------------------------------------------------------------
+const handWritten = {
+  async fetch(req: Request): Promise<Response> {
+    const data = (await req.json()) as { name?: string }
+    if (typeof data.name !== 'string' || data.name.length < 2) return Response.json({ returnCode: 422, returnMessage: 'name is required', returnData: null, extraData: null }, { status: 422 })
+    return new Response(JSON.stringify({ returnCode: 0, returnMessage: 'Hello', returnData: { name: data.name }, extraData: null }), {
+      headers: { 'Content-Type': 'application/json; charset=UTF-8' },
+    })
+  },
+}
+const hono = new Hono()
+hono.post('/api/v1/', async (c) => {
+  const data = await c.req.json<{ name?: string }>()
+  if (typeof data.name !== 'string' || data.name.length < 2) return c.json({ returnCode: 422, returnMessage: 'name is required', returnData: null, extraData: null }, 422)
+  return c.json({ returnCode: 0, returnMessage: 'Hello', returnData: { name: data.name }, extraData: null })
+})
+class EchoService extends Service {
+  static override actions = { greet: { rules: { name: 'required|string|min:2' } } }
+  async greetAction(data: RequestData) {
+    return response(0, 'Hello', { name: data.getString('name') })
+  }
+}
+const moonlight = createApp({ root: project, switches: { v1: { echo: EchoService } } })
+const deskflow = createDeskflowApp({ root: project })
+const listBody = JSON.stringify({ service: 'task', action: 'list', status: 'open' })
+
+process.stderr.write(`Moonlight in-process, node ${process.version}\n\n`)
+const opts = { iterations: 20_000, rounds: 5 }
+const tHand = await measure('hand-written fetch handler', async () => (await handWritten.fetch(post())).text(), opts)
+const tHono = await measure('Hono 4 route', async () => (await hono.fetch(post())).text(), opts)
+const tMoon = await measure('Moonlight dispatch (rule + envelope)', async () => (await moonlight.fetch(post())).text(), opts)
+printRatio(tMoon, tHand)
+printRatio(tMoon, tHono)
+const tList = await measure('DeskFlow task.list (SQLite, 2 rows)', async () =>
+  (await deskflow.fetch(new Request('http://127.0.0.1/api/v1/', { method: 'POST', body: listBody }))).text(), { iterations: 5_000, rounds: 5 })
+printRatio(tList, tMoon)
+await deskflow.close()
+
+// --- B. over HTTP: pionia serve vs rr -----------------------------------------------------------
+if (process.env.BENCH_HTTP === '0') process.exit(0)
+async function load(url: string): Promise<number> {
+  const result = await autocannon({ url, method: 'POST', body: listBody, headers: { 'content-type': 'application/json' }, connections: 16, duration: 6 })
+  if (result.non2xx || result.errors) throw new Error(`load run had ${result.non2xx} non-2xx answers and ${result.errors} errors`)
+  return result.requests.average
+}
+
+const servePort = await freePort()
+const controller = new AbortController()
+const out = new PassThrough().resume()
+const serveDone = runCli(['serve', '--port', String(servePort), '--no-reload', '--app', join(ROOT, 'app/app.ts')], {
+  cwd: project, env: { ...process.env, PORT: '' }, stdout: out, stderr: out, signal: controller.signal,
+})
+for (let i = 0; i < 200; i++) {
+  try {
+    await fetch(`http://127.0.0.1:${servePort}/api/v1/ping`)
+    break
+  } catch {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+await load(`http://127.0.0.1:${servePort}/api/v1/`) // warm-up
+const serveRps = await load(`http://127.0.0.1:${servePort}/api/v1/`)
+controller.abort()
+await serveDone
+
+const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
+for (const section of Object.values(config)) {
+  if (!section || typeof section !== 'object') continue
+  if (typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
+  if (typeof section.listen === 'string') section.listen = `tcp://127.0.0.1:${await freePort()}`
+}
+delete config.jobs // HTTP only: the jobs pool would take a core's share for nothing
+delete config.version
+config.server.command = nodeCommand('worker.ts').join(' ')
+config.logs = { mode: 'production', level: 'error' }
+const rrPort = Number(String(config.http.address).split(':')[1])
+const rr = await startRr({ config, cwd: project, waitForUrl: `http://127.0.0.1:${rrPort}/api/v1/ping` })
+await load(`http://127.0.0.1:${rrPort}/api/v1/`)
+const rrRps = await load(`http://127.0.0.1:${rrPort}/api/v1/`)
+await rr.stop()
+
+process.stderr.write(`DeskFlow task.list over HTTP (16 connections, 6 s, loopback)\n`)
+process.stderr.write(`${'pionia serve (1 node:http process)'.padEnd(48)} ${serveRps.toFixed(0).padStart(7)} req/s\n`)
+process.stderr.write(`${'rr 2025.1.15 + 2 Node workers'.padEnd(48)} ${rrRps.toFixed(0).padStart(7)} req/s\n`)
+process.stderr.write(`${''.padEnd(48)} ratio rr/serve ${(rrRps / serveRps).toFixed(2)}x\n`)

@@ -1,0 +1,27 @@
+/**
+ * One consistent, cheap view of the settings for one request. Settings re-checks the files with a
+ * `stat` on every read; a request reads a dozen keys (maintenance, CORS, codes, debug…), so it takes
+ * a snapshot once (two stats) and reads from memory. Still fresh per request: a change to
+ * settings.ini or .env applies from the next request on.
+ * @module
+ */
+import { Settings, type Sections } from '../config/settings.js'
+
+export class SettingsSnapshot extends Settings {
+  readonly #sections: Sections
+  readonly #dotenv: Record<string, string>
+
+  constructor(base: Settings) {
+    super(base.root)
+    this.#sections = base.sections()
+    this.#dotenv = base.dotenv()
+  }
+
+  override sections(): Sections {
+    return this.#sections
+  }
+
+  override dotenv(): Record<string, string> {
+    return this.#dotenv
+  }
+}
