@@ -83,6 +83,7 @@ function expiry(user: ContextUser): number {
 /**
  * @example
  * // worker.ts
+ * import { moonlightCentrifugeHandler } from 'pionia/moonlight/realtime'
  * await serve({ http: app, modes: { centrifuge: moonlightCentrifugeHandler(app) } })
  */
 export function moonlightCentrifugeHandler(app: Moonlight, options: MoonlightCentrifugeOptions = {}): PayloadHandler {

@@ -26,7 +26,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * @example
- * import { MoonlightFrameHandler } from 'pionia/moonlight'
+ * import { MoonlightFrameHandler } from 'pionia/moonlight/realtime'
  * const frames = new MoonlightFrameHandler(app)
  * const envelope = await frames.handle({ service: 'task', action: 'list' })
  */

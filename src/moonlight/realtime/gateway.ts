@@ -14,7 +14,7 @@ const PUBLISH_TIMEOUT_MS = 3000
 
 /**
  * @example
- * import { realtime } from 'pionia/moonlight'
+ * import { realtime } from 'pionia/moonlight/realtime'
  * await realtime().publish('tasks', { event: 'task.created', task })   // → moonlight:tasks
  */
 export class RealtimeGateway {

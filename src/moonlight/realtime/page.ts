@@ -59,6 +59,7 @@ export function pageConfig(app: Moonlight, channels: string[]): Record<string, u
 
 /**
  * @example
+ * import { realtimePage } from 'pionia/moonlight/realtime'
  * createApp({ middleware: [realtimePage({ path: '/board', dir: new URL('./public/board/', import.meta.url), channels: ['tasks'] })] })
  */
 export function realtimePage(options: RealtimePageOptions): Middleware {
