@@ -1,0 +1,78 @@
+/**
+ * Worker crashes under load: a bounded autocannon run of DeskFlow task creates through the real rr
+ * while a random http worker is SIGKILLed every 2 s. Every response is 2xx, or a 5xx for a request
+ * that was in flight in a killed worker (at most one per kill); none hangs past its timeout; the
+ * database holds every confirmed create exactly once and nothing else; the pool is back to full size.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { startDeskflow, waitFor, type DeskflowStack } from './stack.js'
+import { alive, runCreateLoad, startKiller } from './load.js'
+
+// Bounded by count (every request's outcome is known) and by the per-request timeout; ~10 s here.
+const AMOUNT = Number(process.env.RELIABILITY_LOAD_REQUESTS ?? 3000)
+
+describe('SIGKILL a random worker every 2 s under create load', () => {
+  let stack: DeskflowStack
+
+  beforeAll(async () => {
+    stack = await startDeskflow({ workers: 2 })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it('loses nothing, doubles nothing, and refills the pool', async () => {
+    const auth = await stack.login()
+    const prefix = `kill-load-${Date.now()}`
+    const started = Date.now()
+    const killer = startKiller(() => stack.pids(), 2000)
+    const load = await runCreateLoad({ base: stack.base, authorization: auth.authorization!, amount: AMOUNT, connections: 8, timeoutSec: 20, prefix })
+    const killed = await killer.stop()
+
+    const fivexx = Object.entries(load.other).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)
+    const notAllowed = Object.entries(load.other).filter(([s]) => Number(s) < 500)
+    process.stderr.write(
+      `[reliability] worker-kill: ${AMOUNT} requests, ${((Date.now() - started) / 1000).toFixed(1)} s, sent ${load.sent}, answered ${load.answered}, 2xx ${load.ok2xx}, 5xx ${fivexx}, errors ${load.errors}, timeouts ${load.timeouts}, kills ${killed.length}, statuses ${JSON.stringify(load.other)}\n`,
+    )
+    expect(killed.length).toBeGreaterThanOrEqual(2)
+    expect(load.sent).toBe(AMOUNT)
+    expect(load.answered).toBe(AMOUNT)
+    expect(load.ok2xx).toBeGreaterThan(0)
+    // only 2xx or 5xx, at most one 5xx per kill (a worker runs one request at a time)
+    expect(notAllowed).toEqual([])
+    expect(fivexx).toBeLessThanOrEqual(killed.length)
+    // nothing hung past its timeout, no connection was dropped
+    expect(load.timeouts).toBe(0)
+    expect(load.errors).toBe(0)
+    expect(load.confirmed.length).toBe(load.ok2xx)
+
+    // the database: every confirmed create once, nothing that was never sent, no duplicates
+    const db = new Database(join(stack.project.root, 'database.sqlite3'), { readonly: true })
+    let rows: string[]
+    try {
+      db.pragma('busy_timeout = 5000')
+      rows = (db.prepare('SELECT title FROM tasks WHERE title LIKE ?').all(`${prefix} %`) as { title: string }[]).map((r) => r.title)
+    } finally {
+      db.close()
+    }
+    expect(new Set(rows).size).toBe(rows.length)
+    const inDb = new Set(rows)
+    expect(load.confirmed.filter((t) => !inDb.has(t))).toEqual([])
+    expect(rows.filter((t) => !load.titles.has(t))).toEqual([])
+    // a row beyond the confirmed ones can only come from a request answered 5xx (killed after its INSERT)
+    expect(rows.length - load.confirmed.length).toBeGreaterThanOrEqual(0)
+    expect(rows.length - load.confirmed.length).toBeLessThanOrEqual(fivexx)
+
+    // the pool is back to two ready workers, none of them a killed pid
+    const pool = await waitFor(async () => {
+      const ws = await stack.workers()
+      return ws.length === 2 && ws.every((w) => w.statusStr === 'ready' && alive(w.pid)) ? ws : undefined
+    }, 'the http pool to be back to 2 ready workers')
+    for (const w of pool) expect(killed).not.toContain(w.pid)
+    for (const pid of killed) expect(alive(pid)).toBe(false)
+    const after = await stack.call({ service: 'task', action: 'list' })
+    expect(after.body?.returnCode).toBe(0)
+  }, 120_000)
+})
