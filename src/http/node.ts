@@ -17,7 +17,6 @@ import type { HttpContext } from './context.js'
 import { RrHttpContext } from './context.js'
 import { recordEntries } from './headers.js'
 import { NativeResponse } from './light-response.js'
-import { buildHeaders } from './request.js'
 import type { ResponseWriter } from './writer.js'
 
 /** A node:http request listener (`app` in Express, `app.callback()` in Koa). */
@@ -35,7 +34,8 @@ class RequestSocket extends EventEmitter {
   readonly remotePort = 0
   readonly remoteFamily: string
   readonly encrypted: true | undefined
-  readable = false
+  // on-finished (Express body parsers) treats a request on an unreadable socket as already read.
+  readable = true
   writable = true
   destroyed = false
   readonly writableLength = 0
@@ -49,6 +49,7 @@ class RequestSocket extends EventEmitter {
   destroy(): this {
     if (!this.destroyed) {
       this.destroyed = true
+      this.readable = false
       this.writable = false
       this.emit('close', false)
     }
@@ -100,11 +101,11 @@ class SinkResponse extends ServerResponse {
     this.#done = done
     this.sendDate = false
     sink.onStop(() => this.#clientGone())
-  }
-
-  /** True while a write waits for rr's pipe (read by `writableNeedDrain`, see below). */
-  get needsDrain(): boolean {
-    return this.#needDrain
+    // Express (and others) swap the prototype of `res` for their own, which inherits from
+    // http.ServerResponse.prototype and would bypass these overrides: pin them on the instance.
+    const own = this as unknown as Record<string, unknown>
+    for (const name of OVERRIDES) own[name] = SinkResponse.prototype[name]
+    Object.defineProperty(this, 'writableNeedDrain', { configurable: true, get: () => this.#needDrain })
   }
 
   override writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | unknown[], headers?: OutgoingHttpHeaders | unknown[]): this {
@@ -224,24 +225,40 @@ class SinkResponse extends ServerResponse {
   #clientGone(): void {
     if (this.#gone) return
     this.#gone = true
-    const req = this.req
-    req.destroy()
+    // Socket first: IncomingMessage's destroy then emits 'aborted' and 'close' right away.
     this.req.socket?.destroy()
+    this.req.destroy()
     // rr waits for the last frame; the app may never call end() (an SSE loop that stops on 'close').
     if (!this.#ended) this.end()
   }
 }
 
-// OutgoingMessage defines writableNeedDrain as a getter over its socket buffer; ours is the rr pipe.
-Object.defineProperty(SinkResponse.prototype, 'writableNeedDrain', {
-  configurable: true,
-  get(this: SinkResponse) {
-    return this.needsDrain
-  },
-})
+const OVERRIDES = ['writeHead', 'flushHeaders', 'writeEarlyHints', 'writeContinue', 'writeProcessing', 'write', 'end', 'destroy'] as const
+
+/**
+ * Node's header object from rr's map: lower-case names, repeated values joined with ", " (cookie
+ * with "; ", set-cookie kept as an array), as node:http builds it; Host from the URL.
+ */
+function nodeHeaders(raw: RequestContext, host: string | undefined): { headers: Record<string, string | string[]>; rawHeaders: string[] } {
+  const headers: Record<string, string | string[]> = {}
+  const rawHeaders: string[] = []
+  if (host) {
+    headers.host = host
+    rawHeaders.push('Host', host)
+  }
+  for (const name in raw.header) {
+    const values = raw.header[name]!
+    if (values.length === 0) continue
+    const key = name.toLowerCase()
+    for (const v of values) rawHeaders.push(name, v)
+    if (key === 'set-cookie') headers[key] = [...values]
+    else headers[key] = values.join(key === 'cookie' ? '; ' : ', ')
+  }
+  return { headers, rawHeaders }
+}
 
 /** Builds the IncomingMessage for one request. */
-function incoming(raw: RequestContext, body: Buffer, headers: Headers): IncomingMessage {
+function incoming(raw: RequestContext, body: Buffer, host: string | undefined): IncomingMessage {
   const uri = raw.uri
   const https = uri.startsWith('https:')
   const req = new IncomingMessage(new RequestSocket(raw.remote_addr, https) as never)
@@ -252,9 +269,9 @@ function incoming(raw: RequestContext, body: Buffer, headers: Headers): Incoming
   req.httpVersion = version
   req.httpVersionMajor = Number(version[0]) || 1
   req.httpVersionMinor = Number(version[2]) || 0
-  const rawHeaders: string[] = []
-  for (const [k, v] of headers) rawHeaders.push(k, v)
-  req.rawHeaders = rawHeaders
+  const h = nodeHeaders(raw, host)
+  req.headers = h.headers
+  req.rawHeaders = h.rawHeaders
   if (body.length > 0) req.push(body)
   req.push(null)
   req.complete = true
@@ -262,21 +279,31 @@ function incoming(raw: RequestContext, body: Buffer, headers: Headers): Incoming
 }
 
 /** rr parsed the form away: serialise it again so body parsers (express.urlencoded, multer) see one. */
-async function reencodeForm(ctx: RrHttpContext, headers: Headers): Promise<Buffer> {
-  const type = headers.get('content-type') ?? ''
+async function reencodeForm(ctx: RrHttpContext, raw: RequestContext): Promise<Buffer> {
+  const type = raw.header['Content-Type']?.[0] ?? ''
   const form = await ctx.formData()
   let bytes: Buffer
   if (type.includes('multipart/form-data')) {
     const r = new NativeResponse(form)
-    headers.set('content-type', r.headers.get('content-type')!)
+    raw.header['Content-Type'] = [r.headers.get('content-type')!]
     bytes = Buffer.from(await r.arrayBuffer())
   } else {
     const params = new URLSearchParams()
     for (const [k, v] of form) if (typeof v === 'string') params.append(k, v)
     bytes = Buffer.from(params.toString())
   }
-  headers.set('content-length', String(bytes.length))
+  raw.header['Content-Length'] = [String(bytes.length)]
   return bytes
+}
+
+function hostOf(uri: string): string | undefined {
+  const start = uri.indexOf('://') + 3
+  if (start < 3) return undefined
+  let end = uri.indexOf('/', start)
+  if (end < 0) end = uri.length
+  const q = uri.indexOf('?', start)
+  if (q >= 0 && q < end) end = q
+  return end > start ? uri.slice(start, end) : undefined
 }
 
 /** Serves one rr request with a node listener; resolves when rr got the last frame. */
@@ -287,11 +314,11 @@ export async function serveNodePayload(
   sink: ResponseSink,
   ctx: RrHttpContext = new RrHttpContext(raw, body, sink),
 ): Promise<void> {
-  const headers = buildHeaders(raw)
-  if (raw.parsed) body = await reencodeForm(ctx, headers)
-  else if (body.length > 0 && !headers.has('content-length')) headers.set('content-length', String(body.length))
-  headers.delete('transfer-encoding')
-  const req = incoming(raw, raw.method === 'HEAD' ? Buffer.alloc(0) : body, headers)
+  if (raw.parsed) body = await reencodeForm(ctx, raw)
+  else if (body.length > 0 && !raw.header['Content-Length']) raw.header['Content-Length'] = [String(body.length)]
+  // rr has read the whole body: body parsers must count bytes, not wait for chunked framing.
+  delete raw.header['Transfer-Encoding']
+  const req = incoming(raw, raw.method === 'HEAD' ? Buffer.alloc(0) : body, hostOf(raw.uri))
   ;(req as IncomingMessage & { rr?: HttpContext }).rr = ctx
   await new Promise<void>((resolve, reject) => {
     const res = new SinkResponse(req, sink, (err) => (err ? reject(err) : resolve()))
@@ -374,7 +401,7 @@ export function fromNodeListener(listener: NodeListener): {
         uploads: new Uint8Array(0),
         attributes: {},
       }
-      for (const [k, v] of request.headers) (raw.header[k] ??= []).push(v)
+      for (const [k, v] of request.headers) if (k !== 'host') (raw.header[k] ??= []).push(v)
       const body = Buffer.from(await request.arrayBuffer())
       const sink = new ResponseBuilder()
       const done = serveNodePayload(handler, raw, body, sink, new RrHttpContext(raw, body))

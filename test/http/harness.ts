@@ -71,8 +71,8 @@ export function curl(args: string[], input?: Buffer): Promise<string> {
 }
 
 /** Deterministic bytes: byte i is (offset + i) % 251 (the fixtures' /stream uses the same rule). */
-export function pattern(offset: number, size: number): Buffer {
-  const b = Buffer.allocUnsafe(size)
+export function pattern(offset: number, size: number): Buffer<ArrayBuffer> {
+  const b = Buffer.allocUnsafe(size) as Buffer<ArrayBuffer>
   for (let i = 0; i < size; i++) b[i] = (offset + i) % 251
   return b
 }
