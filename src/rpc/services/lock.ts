@@ -20,7 +20,11 @@ export interface LockOptions {
   id?: string
   /** Seconds the lock lives unless released or extended; 0 (default): until released. */
   ttl?: number
-  /** Seconds to wait for the lock; 0 (default): a single try (rr gives it 1 ms). */
+  /**
+   * Seconds to wait for the lock; 0 (default): a single try within 1 ms. That 1 ms includes
+   * queueing for rr's global lock mutex, so under concurrent lock calls a free resource can be
+   * refused with wait 0: pass a small wait (0.1 s) when you want the lock whenever it is free.
+   */
   wait?: number
 }
 
