@@ -13,12 +13,13 @@ import { LogLineWriter } from './log-format.js'
 import { onForce } from './_signals.js'
 import { isAlive, killGroup, sleep, startTime } from './_process.js'
 
-/** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…]`. */
-export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string }): string[] {
+/** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…] [-o <user overrides>…]`. */
+export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string; overrides?: string[] }): string[] {
   const args = ['-w', paths.configDir, '-p']
   if (options.detach) args.push('-s')
   args.push('serve', '-c', paths.config)
   if (options.overrideAddress) args.push('-o', `http.address=${options.overrideAddress}`)
+  for (const o of options.overrides ?? []) args.push('-o', o)
   return args
 }
 

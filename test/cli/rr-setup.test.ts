@@ -212,6 +212,24 @@ describe('rr:setup without GitHub', () => {
     expect(ok.stdout).toContain('rr version 2025.1.15')
   })
 
+  it('the default .rr.yaml it writes boots the app (http + jobs pools) under the real rr', async () => {
+    const p = project()
+    expect((await setup(p, ['--binary', rrBinary()])).stdout).toContain('==> Wrote a default .rr.yaml')
+    const [port, rpc] = [await freePort(), await freePort()]
+    const start = await p.run(['runserver', '--detach', '--port', String(port), '-o', `rpc.listen=tcp://127.0.0.1:${rpc}`])
+    try {
+      expect(start.exitCode, start.stdout + start.stderr).toBe(0)
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/ping`)
+      expect(await res.json()).toMatchObject({ returnCode: 0, returnMessage: 'pong' })
+      // The jobs pool is up too (rr's informer over RPC lists its workers).
+      const workers = execFileSync(join(p.dir, 'rr'), ['-c', '.rr.yaml', '-o', `rpc.listen=tcp://127.0.0.1:${rpc}`, 'workers', 'jobs'], { cwd: p.dir, encoding: 'utf8' })
+      expect(workers).toContain('Workers of [jobs]:')
+      expect(workers).toMatch(/^\d+ +ready /m)
+    } finally {
+      expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
+    }
+  })
+
   it('rejects a bad --source and an unreadable --version', async () => {
     const p = project()
     expect((await setup(p, ['--source=ftp'])).stderr).toContain('--source must be auto, github or go')

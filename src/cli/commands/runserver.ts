@@ -4,7 +4,7 @@
  * @module
  */
 import { existsSync, rmSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
 import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
@@ -36,7 +36,7 @@ export function resolveOrFail(paths: ProjectPaths, ctx: CommandContext, values: 
 async function preconditions(paths: ProjectPaths, worker: string | undefined): Promise<{ version: string; worker: string }> {
   const config = readRrConfig(paths)
   const cmd = serverCommand(config)
-  const entry = worker ? join(paths.root, worker) : workerEntry(config, paths.configDir)
+  const entry = worker ? resolve(paths.root, worker) : workerEntry(config, paths.configDir)
   if (!entry) {
     throw new CliError(
       'RR_ERR_NO_WORKER',
@@ -151,6 +151,7 @@ Options:
   -D, --detach          run in the background; output appended to storage/logs/roadrunner.log
   --log=<path>          log file for --detach
   --raw                 print rr's lines untouched
+  -o, --override=<k=v>  extra rr config override, repeatable (e.g. -o rpc.listen=tcp://127.0.0.1:6002)
 `,
   options: {
     host: { type: 'string' },
@@ -160,12 +161,18 @@ Options:
     detach: { type: 'boolean', short: 'D' },
     log: { type: 'string' },
     raw: { type: 'boolean' },
+    override: { type: 'string', short: 'o', multiple: true },
   },
   async run({ values }, ctx) {
     const paths = projectPaths(ctx.cwd, { config: str(values.config), log: str(values.log) })
     const { worker } = await preconditions(paths, str(values.worker))
     const addr = resolveOrFail(paths, ctx, values)
-    const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: addr.address !== addr.fromFile ? addr.address : undefined })
+    const overrides = ((values.override as string[] | undefined) ?? []).map(String)
+    for (const o of overrides) {
+      if (!/^[A-Za-z0-9_.-]+=/.test(o)) throw new CliError('RR_ERR_BAD_OPTION', `-o expects key=value in dot notation (e.g. -o rpc.listen=tcp://127.0.0.1:6002), got "${o}".`)
+      if (o.startsWith('http.address=')) throw new CliError('RR_ERR_BAD_OPTION', 'Set the listen address with --host/--port (runserver passes http.address to rr itself).')
+    }
+    const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: addr.address !== addr.fromFile ? addr.address : undefined, overrides })
     const name = appName(paths.root, ctx.env)
     if (values.detach) return detach(paths, addr, args, ctx, name)
 
