@@ -1,5 +1,6 @@
 // rr's lock plugin through Locks, against the real rr: exclusivity, waits (rr counts microseconds),
-// TTL expiry and extension, read locks, force release, withLock.
+// TTL expiry and extension, read locks, force release, withLock. Acquisitions that must succeed pass
+// a wait: with wait 0 rr allows 1 ms, and a busy machine can use that up before rr looks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LockNotAcquiredError, RpcClient, locks, type Locks } from '../../src/rpc/index.js'
 import { freePort, startRr, type RrInstance } from '../helpers/rr.js'
@@ -21,7 +22,7 @@ describe('Locks over rr', () => {
   })
 
   it('one holder at a time; exists knows who holds it', async () => {
-    const a = await l.lock('r1')
+    const a = await l.lock('r1', { wait: 2 })
     expect(a).toMatch(/^[0-9a-f-]{36}$/)
     expect(await l.lock('r1', { id: 'b' })).toBeNull()
     expect(await l.exists('r1')).toBe(true)
@@ -31,7 +32,7 @@ describe('Locks over rr', () => {
   })
 
   it('release needs the holder id; a waiting contender gets the lock after it', async () => {
-    const a = await l.lock('r2', { id: 'alice' })
+    const a = await l.lock('r2', { id: 'alice', wait: 2 })
     expect(a).toBe('alice')
     expect(await l.release('r2', 'bob')).toBe(false)
     const bob = l.lock('r2', { id: 'bob', wait: 5 })
@@ -41,7 +42,7 @@ describe('Locks over rr', () => {
   })
 
   it('a contender waits the given seconds (sent as microseconds) and then gives up', async () => {
-    await l.lock('r3', { id: 'holder' })
+    expect(await l.lock('r3', { id: 'holder', wait: 2 })).toBe('holder')
     const t0 = Date.now()
     expect(await l.lock('r3', { id: 'late', wait: 0.4 })).toBeNull()
     const waited = Date.now() - t0
@@ -50,7 +51,7 @@ describe('Locks over rr', () => {
   })
 
   it('a lock with a ttl expires by itself and the waiting contender gets it', async () => {
-    await l.lock('r4', { id: 'short', ttl: 0.5 })
+    expect(await l.lock('r4', { id: 'short', ttl: 0.5, wait: 2 })).toBe('short')
     const t0 = Date.now()
     expect(await l.lock('r4', { id: 'next', wait: 10 })).toBe('next')
     const waited = Date.now() - t0
@@ -60,7 +61,7 @@ describe('Locks over rr', () => {
   })
 
   it('updateTTL extends a lock; unknown holders are refused', async () => {
-    await l.lock('r5', { id: 'keeper', ttl: 0.5 })
+    expect(await l.lock('r5', { id: 'keeper', ttl: 0.5, wait: 2 })).toBe('keeper')
     expect(await l.updateTTL('r5', 'keeper', 60)).toBe(true)
     expect(await l.updateTTL('r5', 'stranger', 60)).toBe(false)
     expect(await l.updateTTL('no-such-resource', 'keeper', 60)).toBe(false)
@@ -72,8 +73,8 @@ describe('Locks over rr', () => {
   it('read locks are shared; a writer waits until they expire', async () => {
     // Two readers with a ttl: rr lock v5.1.9 keeps the release mutex while a writer waits on two or
     // more readers (and loses it if that wait times out), so those readers can only go by their ttl.
-    expect(await l.lockRead('r6', { id: 'reader1', ttl: 0.6 })).toBe('reader1')
-    expect(await l.lockRead('r6', { id: 'reader2', ttl: 0.6 })).toBe('reader2')
+    expect(await l.lockRead('r6', { id: 'reader1', ttl: 0.6, wait: 2 })).toBe('reader1')
+    expect(await l.lockRead('r6', { id: 'reader2', ttl: 0.6, wait: 2 })).toBe('reader2')
     expect(await l.exists('r6', 'reader1')).toBe(true)
     expect(await l.exists('r6', 'reader2')).toBe(true)
     const t0 = Date.now()
@@ -83,7 +84,7 @@ describe('Locks over rr', () => {
   })
 
   it('a read lock keeps a writer out until released, and a writer keeps readers out', async () => {
-    expect(await l.lockRead('r9', { id: 'reader' })).toBe('reader')
+    expect(await l.lockRead('r9', { id: 'reader', wait: 2 })).toBe('reader')
     expect(await l.lock('r9', { id: 'writer', wait: 0.2 })).toBeNull()
     expect(await l.release('r9', 'reader')).toBe(true)
     expect(await l.lock('r9', { id: 'writer', wait: 5 })).toBe('writer')
@@ -93,7 +94,7 @@ describe('Locks over rr', () => {
   })
 
   it('forceRelease frees a resource whoever holds it', async () => {
-    await l.lock('r7', { id: 'stuck' })
+    expect(await l.lock('r7', { id: 'stuck', wait: 2 })).toBe('stuck')
     expect(await l.forceRelease('r7')).toBe(true)
     expect(await l.lock('r7', { id: 'fresh', wait: 5 })).toBe('fresh')
     expect(await l.forceRelease('never-locked')).toBe(false)

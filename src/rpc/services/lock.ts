@@ -42,6 +42,12 @@ export class LockNotAcquiredError extends Error {
 
 /** Extra RPC time on top of a lock's wait, so the call does not time out while rr is still waiting. */
 const RPC_SLACK_MS = 5_000
+/**
+ * The wait sent with release, forceRelease, exists and updateTTL, in seconds. These never wait for
+ * the lock itself, only for rr's internal mutexes; without a wait rr gives them 1 ms, and a busy
+ * rr can then answer false for a lock that is there.
+ */
+const OPERATION_WAIT = 1
 
 /**
  * @example
@@ -83,22 +89,22 @@ export class Locks {
    * immediately afterwards may still find it taken.
    */
   async release(resource: string, id: string): Promise<boolean> {
-    return this.#ok('lock.Release', this.#request(resource, id, 'release'))
+    return this.#ok('lock.Release', { ...this.#request(resource, id, 'release'), wait: micros('wait', OPERATION_WAIT) })
   }
 
   /** Releases every lock on `resource`, whoever holds it; false when there is none. */
   async forceRelease(resource: string): Promise<boolean> {
-    return this.#ok('lock.ForceRelease', this.#request(resource, '*', 'forceRelease'))
+    return this.#ok('lock.ForceRelease', { ...this.#request(resource, '*', 'forceRelease'), wait: micros('wait', OPERATION_WAIT) })
   }
 
   /** Whether `id` holds a lock on `resource`; with the default `'*'`, whether anyone does. */
   async exists(resource: string, id = '*'): Promise<boolean> {
-    return this.#ok('lock.Exists', this.#request(resource, id, 'exists'))
+    return this.#ok('lock.Exists', { ...this.#request(resource, id, 'exists'), wait: micros('wait', OPERATION_WAIT) })
   }
 
   /** Gives the lock `id` holds a new lifetime of `ttl` seconds from now (0: until released). */
   async updateTTL(resource: string, id: string, ttl: number): Promise<boolean> {
-    return this.#ok('lock.UpdateTTL', { ...this.#request(resource, id, 'updateTTL'), ttl: micros('ttl', ttl) })
+    return this.#ok('lock.UpdateTTL', { ...this.#request(resource, id, 'updateTTL'), ttl: micros('ttl', ttl), wait: micros('wait', OPERATION_WAIT) })
   }
 
   /**
