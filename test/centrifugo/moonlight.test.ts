@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { jwtEncode } from '../../src/moonlight/index.js'
 import type { Centrifuge } from 'centrifuge'
 import { nodeCommand, processesMatching } from '../helpers/rr.js'
 import { tempProject, type TempProject } from '../deskflow/project.js'
@@ -164,4 +167,31 @@ test('the commented centrifuge block of the default .rr.yaml (the one this file 
   expect(centrifuge.proxy_address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
   expect(centrifuge.grpc_api_address).toMatch(/^(tcp:\/\/)?127\.0\.0\.1:\d+$/)
   expect(centrifuge.pool.num_workers).toBeGreaterThan(0)
+})
+
+describe('token lifetime and transport', () => {
+  test('the JWT may come as an Authorization header (Centrifugo headers emulation)', async () => {
+    const c = stack.client({ headers: { Authorization: `Bearer ${token}` } })
+    clients.push(c)
+    const ok = nextEvent(c, 'connected')
+    c.connect()
+    await ok
+    const created = await rpc(c, { service: 'task', action: 'create', title: 'Via header' })
+    expect(created.returnCode).toBe(0)
+  })
+
+  test('a token that expires while connected: the refresh proxy ends the connection and the client cannot come back with it', async () => {
+    const secret = /^JWT_SECRET=(.*)$/m.exec(readFileSync(join(project.root, 'environment', '.env'), 'utf8'))![1]!
+    const shortLived = jwtEncode({ sub: 1, email: 'alex@northwind.studio' }, secret, 2)
+    const c = stack.client({ data: { token: shortLived } })
+    clients.push(c)
+    const ok = nextEvent(c, 'connected')
+    const expired = nextEvent(c, 'connecting', (ctx) => ctx.code === 3005, 30_000)
+    const refused = nextEvent(c, 'disconnected', () => true, 30_000)
+    c.connect()
+    await ok
+    expect((await rpc(c, { service: 'task', action: 'create', title: 'Before expiry' })).returnCode).toBe(0)
+    await expired
+    expect(await refused).toMatchObject({ code: 4501, reason: 'unauthorized' })
+  })
 })

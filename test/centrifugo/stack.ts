@@ -46,7 +46,11 @@ export function centrifugoConfig(o: { httpPort: number; grpcPort: number; proxyP
       // Short intervals so expiring subscriptions reach the sub_refresh proxy within seconds.
       presence_update_interval: '1s',
       expired_sub_close_delay: '1s',
-      proxy: { connect: { enabled: true, ...proxy }, refresh: { enabled: true, ...withMeta } },
+      proxy: {
+        // The JS client's `headers` option (headers emulation) reaches the connect proxy for these names.
+        connect: { enabled: true, ...proxy, emulated_headers: ['authorization'] },
+        refresh: { enabled: true, ...withMeta },
+      },
     },
     channel: {
       proxy: { subscribe: withMeta, publish: withMeta, sub_refresh: withMeta },
