@@ -30,15 +30,16 @@ function ourInstance(paths: ProjectPaths): number | undefined {
   return cmd === undefined || / serve\b/.test(cmd) ? pid : undefined
 }
 
-function rrStop(paths: ProjectPaths, force: boolean, ctx: CommandContext): Promise<void> {
-  if (!existsSync(paths.binary)) return Promise.resolve()
+/** Runs `rr stop` (it sends rr one SIGTERM); resolves true when it succeeded. */
+function rrStop(paths: ProjectPaths, force: boolean, ctx: CommandContext): Promise<boolean> {
+  if (!existsSync(paths.binary)) return Promise.resolve(false)
   const args = ['-w', paths.configDir, 'stop', '-c', paths.config, ...(force ? ['-f'] : [])]
   return new Promise((res) => {
-    execFile(paths.binary, args, { cwd: paths.configDir, timeout: 10_000 }, (_err, stdout, stderr) => {
+    execFile(paths.binary, args, { cwd: paths.configDir, timeout: 10_000 }, (err, stdout, stderr) => {
       // rr stop's own failures (e.g. a signal race) are not fatal: the pid is signalled below.
       const out = `${stdout ?? ''}${stderr ?? ''}`.trim()
       if (out) ctx.stdout.write(`${out}\n`)
-      res()
+      res(!err)
     })
   })
 }
@@ -113,8 +114,9 @@ Options:
     }
 
     ctx.stdout.write(`Stopping RoadRunner (pid ${pid})...\n`)
-    if (existsSync(paths.pidFile)) await rrStop(paths, force, ctx)
-    if (isAlive(pid)) process.kill(pid, 'SIGTERM')
+    // One SIGTERM only: rr treats a second stop signal as "exit forced" (exit 1, in-flight requests cut).
+    const signalled = existsSync(paths.pidFile) && (await rrStop(paths, force, ctx))
+    if (!signalled && isAlive(pid)) process.kill(pid, 'SIGTERM')
     let gone = await waitGone(pid, timeoutMs)
     if (!gone && force) {
       killGroup(runtime?.pgid ?? pid, 'SIGKILL')
