@@ -114,6 +114,8 @@ export async function main(): Promise<never> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A closed terminal: stop rr like Ctrl+C would rather than leave it running unattended.
+  process.on('SIGHUP', onSignal)
   const ctx: CommandContext = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal }
   let code: number
   try {

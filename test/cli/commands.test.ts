@@ -47,6 +47,25 @@ describe('help and suggestions', () => {
   })
 })
 
+describe('runserver:logs without a running server', () => {
+  it('says how to get a log, and --wait blocks until the file appears', async () => {
+    const p = project({ withRr: false })
+    const missing = await p.run(['runserver:logs'])
+    expect(missing.exitCode).toBe(1)
+    expect(missing.stderr).toContain(`Log file not found: ${join(p.dir, 'storage/logs/roadrunner.log')}`)
+    expect(missing.stderr).toContain('npx pionia runserver --detach')
+    expect(missing.stderr).toContain('Or pass --wait')
+
+    const waiting = startCli(p, ['runserver:logs', '--wait', '--log', 'custom.log'])
+    await waiting.waitFor(/Waiting for log file\.\.\./)
+    writeFileSync(join(p.dir, 'custom.log'), '2026-07-01T13:18:42+0000  INFO  http  http log  {"status":200,"method":"GET","URI":"/late","write_bytes":3,"elapsed":2}\n')
+    await waiting.waitFor(/13:18:42 {2}GET {5}\/late {2}200 {2}3 B {7}2ms/)
+    expect(waiting.output()).toContain(`Following ${join(p.dir, 'custom.log')} (Ctrl+C to stop)`)
+    waiting.proc.kill('SIGINT')
+    expect((await waiting.proc).exitCode).toBe(0)
+  })
+})
+
 describe('maintenance', () => {
   it('on/off rewrite [maintenance] and keep the rest of settings.ini', async () => {
     const ini = '; app settings\n[server]\nPORT = 8000\n\n[maintenance]\nENABLED = false\n\n[jobs]\n; queue\nENABLED = true\n'

@@ -55,12 +55,14 @@ describe('detach → logs → stopserver', () => {
 
     // --no-follow prints the tail formatted; --raw untouched.
     const waitLog = async (re: RegExp): Promise<string> => {
-      for (let i = 0; i < 100; i++) {
+      let last = ''
+      for (let i = 0; i < 40; i++) {
         const r = await p.run(['runserver:logs', '--no-follow', '--lines=50'])
+        last = r.stdout + r.stderr
         if (re.test(r.stdout)) return r.stdout
-        await new Promise((res) => setTimeout(res, 100))
+        await new Promise((res) => setTimeout(res, 200))
       }
-      throw new Error(`log never matched ${re}`)
+      throw new Error(`log never matched ${re}; last output:\n${last}\nfile:\n${readFileSync(join(p.dir, 'storage/logs/roadrunner.log'), 'utf8')}`)
     }
     const logs = await waitLog(/GET {5}\/pid/)
     expect(logs).toContain(`Following ${join(p.dir, 'storage/logs/roadrunner.log')}\n`)
