@@ -93,7 +93,8 @@ export class Moonlight {
   constructor(options: AppOptions = {}) {
     this.#base = options.settings ?? new Settings(options.root ?? process.cwd())
     this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
-    this.logger = options.logger ?? stderrLogger(this.name)
+    const hide = this.#base.get('logging', 'HIDE_IN_LOGS')
+    this.logger = options.logger ?? stderrLogger(this.name, hide !== undefined ? hide.split(',') : undefined)
     this.#auth = options.auth ?? []
     this.#middleware = options.middleware ?? []
     this.#pipeline = new ExceptionPipeline(options.exceptions ?? {}, this.logger)
@@ -437,6 +438,10 @@ export class Moonlight {
     if (kind === 'root' && method === 'GET') {
       const pre = await early()
       if (pre) return fromResponse(pre)
+      const accept = request.headers.get('accept') ?? ''
+      if (accept.includes('text/html') && !accept.includes('json')) {
+        return { text: overviewPage(this.name, base, version, Object.keys(this.services(version))), status: 200, headers: { 'Content-Type': 'text/html; charset=UTF-8', ...cors } }
+      }
       return json(response(0, 'Moonlight API', {
         version,
         dispatch: { method: 'POST', path: `${base}${version}`, body: { service: '<alias>', action: '<action>' } },
@@ -511,6 +516,16 @@ export class Moonlight {
     }
     return { version, services: out }
   }
+}
+
+/** The overview for browsers: how to call the API, and its services. */
+function overviewPage(app: string, base: string, version: string, services: string[]): string {
+  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(app)} API ${esc(version)}</title></head>` +
+    `<body style="font-family:system-ui;max-width:44rem;margin:3rem auto"><h1>${esc(app)}: Moonlight API ${esc(version)}</h1>` +
+    `<p>POST a JSON object to <code>${esc(base + version)}</code> with <code>service</code>, <code>action</code> and the action's fields, ` +
+    `e.g. <code>{"service":"${esc(services[0] ?? 'task')}","action":"list"}</code>. Health check: <code>GET ${esc(`${base}${version}/ping`)}</code>.</p>` +
+    `<p>Services: ${services.map((s) => `<code>${esc(s)}</code>`).join(', ') || 'none yet'}.</p></body></html>`
 }
 
 /** Package version shown in debug ping. */

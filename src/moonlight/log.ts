@@ -11,23 +11,29 @@ export interface Logger {
   error(message: string, context?: Record<string, unknown>): void
 }
 
-function line(level: string, channel: string, message: string, context?: Record<string, unknown>): string {
-  const ctx = context && Object.keys(context).length ? ` ${safeJson(context)}` : ''
-  return `[${new Date().toISOString()}] ${channel}.${level} >> ${message}${ctx}\n`
-}
+/** Keys whose values never reach a log line (`[logging] HIDE_IN_LOGS`, default password,pin,token). */
+export const DEFAULT_HIDDEN_KEYS = ['password', 'pin', 'token']
 
-function safeJson(v: unknown): string {
+function safeJson(v: unknown, hidden: Set<string>): string {
   try {
-    return JSON.stringify(v, (_k, val: unknown) => (val instanceof Error ? { message: val.message, stack: val.stack } : val))
+    return JSON.stringify(v, (key, val: unknown) => {
+      if (key && hidden.has(key.toLowerCase())) return '********'
+      return val instanceof Error ? { message: val.message, stack: val.stack } : val
+    })
   } catch {
     return String(v)
   }
 }
 
-/** A logger writing Pionia's TEXT format lines (`[time] app.level >> message {context}`) to stderr. */
-export function stderrLogger(channel = 'pionia'): Logger {
+/**
+ * A logger writing Pionia's TEXT format lines (`[time] app.level >> message {context}`) to stderr;
+ * context values under the hidden keys (any depth, any case) are masked.
+ */
+export function stderrLogger(channel = 'pionia', hiddenKeys: string[] = DEFAULT_HIDDEN_KEYS): Logger {
+  const hidden = new Set(hiddenKeys.map((k) => k.trim().toLowerCase()).filter(Boolean))
   const write = (level: string) => (message: string, context?: Record<string, unknown>) => {
-    process.stderr.write(line(level, channel, message, context))
+    const ctx = context && Object.keys(context).length ? ` ${safeJson(context, hidden)}` : ''
+    process.stderr.write(`[${new Date().toISOString()}] ${channel}.${level} >> ${message}${ctx}\n`)
   }
   return { info: write('info'), warn: write('warning'), error: write('error') }
 }

@@ -147,3 +147,27 @@ describe('Moonlight request data and action names', () => {
     expect((await post(app, { service: 'who', action: 'who' })).body.returnMessage).toBe('same app')
   })
 })
+
+describe('overview page and log redaction', () => {
+  it('serves an HTML overview to browsers', async () => {
+    const { app } = makeApp()
+    const res = await app.fetch(new Request('http://localhost/api/v1/', { headers: { accept: 'text/html,application/xhtml+xml' } }))
+    expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await res.text()).toContain('<code>echo</code>')
+  })
+
+  it('masks [logging] HIDE_IN_LOGS keys in log context at any depth', async () => {
+    const { stderrLogger } = await import('../../src/moonlight/log.js')
+    const chunks: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((c: string) => (chunks.push(String(c)), true)) as typeof process.stderr.write
+    try {
+      stderrLogger('t', ['password', 'Secret']).info('job', { payload: { email: 'a@b.c', password: 'hunter2', secret: 'x', PIN: '1' } })
+    } finally {
+      process.stderr.write = write
+    }
+    expect(chunks.join('')).toContain('"email":"a@b.c"')
+    expect(chunks.join('')).not.toMatch(/hunter2|"secret":"x"/)
+    expect(chunks.join('')).toContain('"PIN":"1"')
+  })
+})
