@@ -133,9 +133,10 @@ describe('connections and subscriptions', () => {
   test('refresh with expired closes the connection as expired (3005) and the client reconnects', async () => {
     const c = await connected('expiring')
     const again = nextEvent(c, 'connecting', (ctx) => ctx.code === 3005)
+    const reconnected = nextEvent(c, 'connected')
     await api.refresh('eve', { expired: true })
     await again
-    await nextEvent(c, 'connected')
+    await reconnected
   })
 
   test('block/unblock user reach Centrifugo, which (OSS) answers Unimplemented; the SDK says what to do', async () => {
