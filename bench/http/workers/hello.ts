@@ -1,0 +1,28 @@
+/**
+ * Benchmark line A: our SDK with a hello handler (`serveHttp`, default options).
+ * BENCH_VARIANT=native: the same without the light Response (native undici Response).
+ * BENCH_VARIANT=hono: the same answer from a Hono app.
+ * GET /rss answers this process's RSS in bytes (memory check).
+ */
+import { Hono } from 'hono'
+import { serveHttp } from '../../../src/http/index.js'
+
+const variant = process.env.BENCH_VARIANT ?? 'fetch'
+const rss = () => new Response(String(process.memoryUsage().rss))
+
+if (variant === 'hono') {
+  const app = new Hono()
+  app.get('/rss', () => rss())
+  app.get('/', (c) => c.text('Hello, World!'))
+  await serveHttp(app)
+} else {
+  await serveHttp(
+    {
+      fetch(request) {
+        if (request.url.endsWith('/rss')) return rss()
+        return new Response('Hello, World!')
+      },
+    },
+    { lightResponse: variant !== 'native' },
+  )
+}
