@@ -67,6 +67,7 @@ test('the app serves the board, its config and the centrifuge-js bundle', async 
   const escape = await send('/board/..%2f..%2fapp.ts')
   expect(escape.status).toBe(404)
   expect(await escape.text()).not.toContain('createDeskflowApp')
+  expect((await send('/board/%E0%A4%A')).status).toBe(400)
 })
 
 test('a task created through the HTTP API appears on the open board without a reload', async () => {

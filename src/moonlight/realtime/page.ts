@@ -74,7 +74,12 @@ export function realtimePage(options: RealtimePageOptions): Middleware {
       if (info.request.method !== 'GET' && info.request.method !== 'HEAD') {
         return new Response('Method not allowed', { status: 405, headers: { Allow: 'GET, HEAD' } })
       }
-      const rest = decodeURIComponent(pathname.slice(base.length).replace(/^\/+/, '')) || 'index.html'
+      let rest: string
+      try {
+        rest = decodeURIComponent(pathname.slice(base.length).replace(/^\/+/, '')) || 'index.html'
+      } catch {
+        return new Response('Bad request: malformed percent-encoding in the path', { status: 400 })
+      }
       if (rest === 'config.json') return file(JSON.stringify(pageConfig(moonlight(), channels)), TYPES['.json']!)
       if (rest === 'centrifuge.js') return file(await centrifugeBundle(), TYPES['.js']!)
       const target = resolve(root, rest)
