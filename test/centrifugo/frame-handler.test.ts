@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDeskflowApp } from '../../app/app.js'
-import type { Moonlight } from '../../src/moonlight/index.js'
+import { createApp, response, Service, type Moonlight } from '../../src/moonlight/index.js'
 import { MoonlightFrameHandler, realtime, realtimeConfig, serviceChannel } from '../../src/moonlight/realtime/index.js'
 import { freePort } from '../helpers/rr.js'
 import { tempProject, type TempProject } from '../deskflow/project.js'
@@ -59,6 +59,27 @@ describe('MoonlightFrameHandler', () => {
       expect(env.returnCode).toBeGreaterThanOrEqual(400)
       if (frame.switch === undefined) expect(env).toEqual(await http(frame))
     }
+  })
+})
+
+describe('MoonlightFrameHandler with an action that throws', () => {
+  class Boom extends Service {
+    async explodeAction() {
+      throw new Error('database on fire')
+    }
+    async okAction() {
+      return response(0, 'fine')
+    }
+  }
+
+  it('an unexpected exception is a 500 envelope (generic outside debug), and the next frame works', async () => {
+    const boomApp = createApp({ root: project.root, switches: { v1: { boom: Boom } }, debug: false, logger: { info() {}, warn() {}, error() {} } })
+    const h = new MoonlightFrameHandler(boomApp)
+    const env = await h.handle({ service: 'boom', action: 'explode' })
+    expect(env.returnCode).toBe(500)
+    expect(env.returnMessage).not.toContain('database on fire')
+    expect(await h.handle({ service: 'boom', action: 'ok' })).toMatchObject({ returnCode: 0, returnMessage: 'fine' })
+    await boomApp.close()
   })
 })
 
