@@ -6,18 +6,15 @@
  *      process) and by the real rr with 2 workers running worker.ts.
  *   node --import tsx bench/moonlight.ts
  */
-import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import autocannon from 'autocannon'
 import { Hono } from 'hono'
-import { parse } from 'yaml'
-import { readFileSync } from 'node:fs'
 import { createApp, Service, response, type RequestData } from '../src/moonlight/index.js'
 import { createDeskflowApp } from '../app/app.js'
 import { runCli } from '../src/cli/main.js'
-import { ROOT, freePort, nodeCommand, startRr } from '../test/helpers/rr.js'
+import { ROOT, freePort, startRr } from '../test/helpers/rr.js'
+import { repoRrConfig, tempProject } from '../test/deskflow/project.js'
 import { printRatio, type Timing } from './http/measure.js'
 
 /**
@@ -41,10 +38,8 @@ async function interleaved(cases: [string, () => Promise<unknown>][], iterations
   })
 }
 
-const project = mkdtempSync(join(tmpdir(), 'bench-moonlight-'))
-mkdirSync(join(project, 'environment'))
-copyFileSync(join(ROOT, 'environment/settings.ini'), join(project, 'environment/settings.ini'))
-writeFileSync(join(project, 'environment/.env'), 'APP_NAME=bench\nJWT_SECRET=bench-secret-bench-secret\n')
+const temp = tempProject({ env: { APP_NAME: 'bench' } })
+const project = temp.root
 
 const body = JSON.stringify({ service: 'echo', action: 'greet', name: 'Alex' })
 const post = (): Request => new Request('http://127.0.0.1/api/v1/', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
@@ -88,7 +83,10 @@ printRatio(tList!, tMoon!)
 await deskflow.close()
 
 // --- B. over HTTP: pionia serve vs rr -----------------------------------------------------------
-if (process.env.BENCH_HTTP === '0') process.exit(0)
+if (process.env.BENCH_HTTP === '0') {
+  temp.cleanup()
+  process.exit(0)
+}
 async function load(url: string): Promise<number> {
   const result = await autocannon({ url, method: 'POST', body: listBody, headers: { 'content-type': 'application/json' }, connections: 16, duration: 6 })
   if (result.non2xx || result.errors) throw new Error(`load run had ${result.non2xx} non-2xx answers and ${result.errors} errors`)
@@ -114,17 +112,9 @@ const serveRps = await load(`http://127.0.0.1:${servePort}/api/v1/`)
 controller.abort()
 await serveDone
 
-const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-for (const section of Object.values(config)) {
-  if (!section || typeof section !== 'object') continue
-  if (typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
-  if (typeof section.listen === 'string') section.listen = `tcp://127.0.0.1:${await freePort()}`
-}
+const { config, httpPort: rrPort } = await repoRrConfig()
 delete config.jobs // HTTP only: the jobs pool would take a core's share for nothing
-delete config.version
-config.server.command = nodeCommand('worker.ts').join(' ')
 config.logs = { mode: 'production', level: 'error' }
-const rrPort = Number(String(config.http.address).split(':')[1])
 const rr = await startRr({ config, cwd: project, waitForUrl: `http://127.0.0.1:${rrPort}/api/v1/ping` })
 await load(`http://127.0.0.1:${rrPort}/api/v1/`)
 const rrRps = await load(`http://127.0.0.1:${rrPort}/api/v1/`)
@@ -134,3 +124,4 @@ process.stderr.write(`DeskFlow task.list over HTTP (16 connections, 6 s, loopbac
 process.stderr.write(`${'pionia serve (1 node:http process)'.padEnd(48)} ${serveRps.toFixed(0).padStart(7)} req/s\n`)
 process.stderr.write(`${'rr 2025.1.15 + 2 Node workers'.padEnd(48)} ${rrRps.toFixed(0).padStart(7)} req/s\n`)
 process.stderr.write(`${''.padEnd(48)} ratio rr/serve ${(rrRps / serveRps).toFixed(2)}x\n`)
+temp.cleanup()

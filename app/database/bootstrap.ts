@@ -18,23 +18,18 @@ const schema = (file: string): string => {
 /** Ensures schema and seed on `conn`. */
 export async function bootstrapDatabase(conn: Connection): Promise<void> {
   if (conn.name !== 'default') return
-  if (conn.driver === 'sqlite') {
-    await conn.exec('BEGIN IMMEDIATE')
-    try {
-      await conn.exec(schema('schema.sql'))
-      await seedIfEmpty(conn)
-      await conn.exec('COMMIT')
-    } catch (err) {
-      await conn.exec('ROLLBACK').catch(() => {})
-      throw err
-    }
-    return
-  }
-  await conn.exec('BEGIN')
-  try {
-    await conn.run('SELECT pg_advisory_xact_lock(4242)')
-    await conn.exec(schema('schema.pg.sql'))
+  const sqlite = conn.driver === 'sqlite'
+  await inTransaction(conn, sqlite ? 'BEGIN IMMEDIATE' : 'BEGIN', async () => {
+    if (!sqlite) await conn.run('SELECT pg_advisory_xact_lock(4242)')
+    await conn.exec(schema(sqlite ? 'schema.sql' : 'schema.pg.sql'))
     await seedIfEmpty(conn)
+  })
+}
+
+async function inTransaction(conn: Connection, begin: string, work: () => Promise<void>): Promise<void> {
+  await conn.exec(begin)
+  try {
+    await work()
     await conn.exec('COMMIT')
   } catch (err) {
     await conn.exec('ROLLBACK').catch(() => {})

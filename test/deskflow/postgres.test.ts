@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { asAdmin } from '../moonlight/pg.js'
 import { createDeskflowApp } from '../../app/app.js'
 import type { Moonlight } from '../../src/moonlight/index.js'
 import { SERVICES, requireService } from '../helpers/services.js'
@@ -13,14 +13,10 @@ describe('DeskFlow on PostgreSQL', () => {
   let project: TempProject
   let app: Moonlight
   let send: Send
-  const admin = () => new pg.Client({ connectionString: SERVICES.postgres.url })
 
   beforeAll(async () => {
     await requireService('postgres')
-    const a = admin()
-    await a.connect()
-    await a.query(`CREATE DATABASE ${dbName}`)
-    await a.end()
+    await asAdmin(`CREATE DATABASE ${dbName}`)
     project = tempProject()
     const u = new URL(SERVICES.postgres.url)
     project.setSection('db', { database_type: 'pgsql', host: u.hostname, port: u.port, username: u.username, password: u.password, database_name: dbName, default: 'true' })
@@ -30,10 +26,7 @@ describe('DeskFlow on PostgreSQL', () => {
   afterAll(async () => {
     await app?.close()
     project?.cleanup()
-    const a = admin()
-    await a.connect()
-    await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    await a.end()
+    await asAdmin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
   })
 
   it('creates the schema and seed on first use and runs the walkthrough', async () => {

@@ -5,7 +5,8 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT } from '../helpers/rr.js'
+import { parse } from 'yaml'
+import { ROOT, freePort, nodeCommand } from '../helpers/rr.js'
 
 export interface TempProject {
   root: string
@@ -50,4 +51,21 @@ export function tempProject(options: { env?: Record<string, string>; settings?: 
       rmSync(root, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * The repository's .rr.yaml as an object for startRr: every listening address moved to a free
+ * loopback port, `server.command` running the root worker.ts (with extra args, e.g. a marker to find
+ * its processes), and `version` left to startRr.
+ */
+export async function repoRrConfig(workerArgs: string[] = []): Promise<{ config: Record<string, any>; httpPort: number }> {
+  const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
+  for (const section of Object.values(config)) {
+    if (!section || typeof section !== 'object') continue
+    if (typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
+    if (typeof section.listen === 'string') section.listen = `tcp://127.0.0.1:${await freePort()}`
+  }
+  config.server.command = nodeCommand('worker.ts', ...workerArgs).join(' ')
+  delete config.version
+  return { config, httpPort: Number(String(config.http.address).split(':')[1]) }
 }

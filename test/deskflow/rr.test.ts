@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { parse } from 'yaml'
-import { ROOT, freePort, nodeCommand, processesMatching, startRr, type RrInstance } from '../helpers/rr.js'
-import { tempProject, type TempProject } from './project.js'
+import { processesMatching, startRr, type RrInstance } from '../helpers/rr.js'
+import { repoRrConfig, tempProject, type TempProject } from './project.js'
 import { call, walkthrough, type Send } from './walkthrough.js'
 
 /**
@@ -19,21 +16,14 @@ describe('DeskFlow through the real rr', () => {
 
   beforeAll(async () => {
     project = tempProject()
-    const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-    // Every listening address of the repository's config moves to a free loopback port.
-    for (const section of Object.values(config)) {
-      if (!section || typeof section !== 'object') continue
-      if (typeof section.address === 'string') section.address = `127.0.0.1:${await freePort()}`
-      if (typeof section.listen === 'string') section.listen = `tcp://127.0.0.1:${await freePort()}`
-    }
-    const port = Number(String(config.http.address).split(':')[1])
+    const repo = await repoRrConfig([marker])
+    const { config } = repo
+    const port = repo.httpPort
     config.http.pool.num_workers = 2
-    config.server.command = nodeCommand('worker.ts', marker).join(' ')
     // rr 2025.1.x's jobs plugin blocks its own Stop until endure's grace period runs out (upstream
     // roadrunner-server/roadrunner#2194), which would turn "stops cleanly" into a 30 s forced exit.
     // The jobs pipeline has its own tests; this one covers HTTP, KV, metrics and the worker's shutdown.
     delete config.jobs
-    delete config.version
     rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
     send = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init)
   })

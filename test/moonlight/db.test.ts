@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { Settings } from '../../src/config/index.js'
 import { ConnectionManager, toPgPlaceholders, type Connection } from '../../src/moonlight/db/index.js'
 import { SERVICES, requireService } from '../helpers/services.js'
 import { tempRoot } from './helpers.js'
+import { asAdmin } from './pg.js'
 
 describe('toPgPlaceholders', () => {
   it('numbers ? outside strings, identifiers and comments', () => {
@@ -71,10 +71,7 @@ async function killConnection(conn: Connection): Promise<void> {
     return
   }
   const pid = (await conn.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid
-  const admin = new pg.Client({ connectionString: SERVICES.postgres.url })
-  await admin.connect()
-  await admin.query('SELECT pg_terminate_backend($1)', [pid])
-  await admin.end()
+  await asAdmin('SELECT pg_terminate_backend($1)', [pid])
   for (let i = 0; i < 100 && conn.alive(); i++) await new Promise((r) => setTimeout(r, 20))
   expect(conn.alive()).toBe(false)
 }
@@ -113,17 +110,9 @@ describe('PostgreSQL', () => {
   const dbName = `moonlight_${randomBytes(4).toString('hex')}`
   beforeAll(async () => {
     await requireService('postgres')
-    const admin = new pg.Client({ connectionString: SERVICES.postgres.url })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${dbName}`)
-    await admin.end()
+    await asAdmin(`CREATE DATABASE ${dbName}`)
   })
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: SERVICES.postgres.url })
-    await admin.connect()
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    await admin.end()
-  })
+  afterAll(() => asAdmin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`))
   connectionManagerCases('postgres', () => {
     const u = new URL(SERVICES.postgres.url)
     return `[db]\ndatabase_type = pgsql\nhost = ${u.hostname}\nport = ${u.port}\nusername = ${u.username}\npassword = ${u.password}\ndatabase_name = ${dbName}\n`
