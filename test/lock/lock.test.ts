@@ -124,6 +124,19 @@ describe('Locks over rr', () => {
     expect((err as Error).message).toMatch(/could not acquire the lock "r8" within 0.1 s/)
   })
 
+  it("rr lock v5.1.9: a writer that gives up on two readers leaves the resource locked for good", async () => {
+    // why Locks tells you to give read locks a ttl, and why even that does not save the resource
+    expect(await l.lockRead('poisoned', { id: 'r1', ttl: 0.5, wait: 2 })).toBe('r1')
+    expect(await l.lockRead('poisoned', { id: 'r2', ttl: 0.5, wait: 2 })).toBe('r2')
+    expect(await l.lock('poisoned', { id: 'w', wait: 0.1 })).toBeNull()
+    expect(await l.release('poisoned', 'r1')).toBe(false)
+    expect(await l.forceRelease('poisoned')).toBe(false)
+    // the readers expire by their ttl, yet the resource's release mutex never comes back
+    await new Promise((r) => setTimeout(r, 800))
+    expect(await l.exists('poisoned')).toBe(false)
+    expect(await l.lock('poisoned', { id: 'later', wait: 0.5 })).toBeNull()
+  })
+
   it('refuses bad input before calling rr', async () => {
     await expect(l.lock('')).rejects.toThrow(/resource must be a non-empty string/)
     await expect(l.release('r', '')).rejects.toThrow(/id must be a non-empty string/)

@@ -75,9 +75,10 @@ export class Locks {
 
   /**
    * Takes a read (shared) lock: any number of readers, no writer. Resolves with the id or `null`.
-   * Give read locks a ttl when writers may contend: in rr's lock plugin (v5.1.9) a `lock()` that
-   * waits on two or more readers blocks their `release()`, and if its wait runs out the resource's
-   * releases keep failing; only the ttl frees the readers then.
+   * Do not mix read locks with contending writers on one resource: in rr's lock plugin (v5.1.9) a
+   * `lock()` that waits on two or more readers blocks their `release()`, and if its wait runs out
+   * the resource stays unusable until rr restarts (the readers expire by their ttl, but every later
+   * lock, release and forceRelease on it fails). One reader at a time is safe.
    */
   async lockRead(resource: string, options: LockOptions = {}): Promise<string | null> {
     return this.#acquire('lock.LockRead', resource, options)
