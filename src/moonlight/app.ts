@@ -384,6 +384,11 @@ export class Moonlight {
     // 2. CORS: headers on every response; preflight answered here
     cors = corsHeaders(this.settings, request.headers.get('origin'))
     if (request.method === 'OPTIONS') return { text: '', status: 204, headers: cors }
+    // HTTPS_ONLY: plain-HTTP traffic gets a 403 envelope (behind a proxy, X-Forwarded-Proto counts).
+    if (isTruthy(this.settings.env('HTTPS_ONLY') ?? this.settings.get('server', 'HTTPS_ONLY')) && url.protocol !== 'https:' &&
+      request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
+      return json(response(403, 'Only HTTPS connections are allowed'), this.classicStatus ? 200 : 403)
+    }
 
     // 3. route
     const path = url.pathname

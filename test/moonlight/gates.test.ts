@@ -95,3 +95,16 @@ describe('CORS', () => {
     expect(r.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS')
   })
 })
+
+describe('HTTPS_ONLY', () => {
+  it('refuses plain HTTP with a 403 envelope unless the proxy says https', async () => {
+    const { app } = makeApp('', 'HTTPS_ONLY=true\n')
+    const plain = await post(app, { service: 'p', action: 'ping' })
+    expect(plain.status).toBe(403)
+    expect(plain.body).toMatchObject({ returnCode: 403, returnMessage: 'Only HTTPS connections are allowed' })
+    expect((await post(app, { service: 'p', action: 'ping' }, { headers: { 'x-forwarded-proto': 'https' } })).body.returnCode).toBe(0)
+    expect((await post(app, { service: 'p', action: 'ping' }, { path: '/api/v1/' })).status).toBe(403)
+    const tls = await app.fetch(new Request('https://localhost/api/v1/ping'))
+    expect(tls.status).toBe(200)
+  })
+})
