@@ -77,16 +77,11 @@ export function buildHeaders(ctx: RequestContext): Headers {
 }
 
 function consume(r: State): Buffer {
-  if (r[kUsed] || (r[kStream] && (r[kStream].locked || isDisturbed(r[kStream])))) {
+  if (r[kUsed] || r[kStream]?.locked) {
     throw new TypeError('Body is unusable: the request body has already been read')
   }
   r[kUsed] = true
   return r[kBytes] ?? Buffer.alloc(0)
-}
-
-function isDisturbed(s: ReadableStream): boolean {
-  // A stream that was handed out and read from is locked or closed; either way the bytes are gone.
-  return s.locked
 }
 
 function real(r: State): Request {
@@ -141,8 +136,10 @@ class RrRequest {
     const bytes = this[kBytes]
     if (!bytes || bytes.length === 0 || this[kUsed]) return (this[kStream] = null)
     let at = 0
+    const state = this as State
     this[kStream] = new ReadableStream<Uint8Array>({
       pull(controller) {
+        state[kUsed] = true // disturbed: the bytes now belong to whoever reads the stream
         const end = Math.min(at + BODY_CHUNK, bytes.length)
         controller.enqueue(bytes.subarray(at, end))
         at = end
@@ -153,7 +150,7 @@ class RrRequest {
   }
 
   get bodyUsed(): boolean {
-    return this[kUsed] || (this[kStream] ? this[kStream].locked : false)
+    return this[kUsed]
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
