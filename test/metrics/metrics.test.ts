@@ -105,3 +105,24 @@ describe('Metrics over rr', () => {
     expect((await scrape(url)).sample('refusals_total', { kind: 'x' })).toBe(1)
   })
 })
+
+describe("rr's metrics plugin, raw", () => {
+  it('a negative Add on a counter ends the rr process (why Metrics refuses it)', async () => {
+    const rpc = await freePort()
+    const rr = await startRr({
+      config: { rpc: { listen: `tcp://127.0.0.1:${rpc}` }, logs: { level: 'error' }, metrics: { address: `127.0.0.1:${await freePort()}` } },
+      waitForPort: rpc,
+    })
+    const client = new RpcClient(`tcp://127.0.0.1:${rpc}`, { timeoutMs: 10_000, connectAttempts: 1 })
+    try {
+      await client.callJson('metrics.Declare', { name: 'doomed_total', collector: { type: 'counter', help: 'x', labels: [], buckets: [] } })
+      const exited = new Promise<number | null>((r) => rr.process.once('exit', (code) => r(code)))
+      await expect(client.callJson('metrics.Add', { name: 'doomed_total', value: -1, labels: [] })).rejects.toThrow()
+      expect(await exited).not.toBe(0)
+      expect(rr.output()).toMatch(/counter cannot decrease in value/)
+    } finally {
+      await client.close()
+      await rr.stop()
+    }
+  })
+})
