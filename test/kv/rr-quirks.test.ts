@@ -60,3 +60,24 @@ describe("rr's memory KV driver, raw", () => {
     expect(await raw('TTL', [{ key: 'plain' }])).toEqual([{ key: 'plain', value: expect.anything(), timeout: '' }])
   })
 })
+
+describe("rr's memory KV driver, raw MExpire under a second", () => {
+  it('ends the rr process (why KvStorage.mexpire wants 2 s)', async () => {
+    const rpc = await freePort()
+    const rr = await startRr({
+      config: { rpc: { listen: `tcp://127.0.0.1:${rpc}` }, logs: { level: 'error' }, kv: { m: { driver: 'memory', config: {} } } },
+      waitForPort: rpc,
+    })
+    const client = new RpcClient(`tcp://127.0.0.1:${rpc}`, { timeoutMs: 10_000, connectAttempts: 1 })
+    try {
+      const exited = new Promise<number | null>((r) => rr.process.once('exit', (code) => r(code)))
+      const body = Req.encode(Req.fromObject({ storage: 'm', items: [{ key: 'k', timeout: new Date(Date.now() + 500).toISOString() }] })).finish()
+      await client.callProto('kv.MExpire', body).catch(() => undefined)
+      expect(await exited).not.toBe(0)
+      expect(rr.output()).toMatch(/non-positive interval/)
+    } finally {
+      await client.close()
+      await rr.stop()
+    }
+  })
+})
