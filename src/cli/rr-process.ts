@@ -6,7 +6,7 @@
  * @module
  */
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ProjectPaths } from './project.js'
 import { LogLineWriter } from './log-format.js'
@@ -114,7 +114,14 @@ export type DetachResult = { ok: true; pid: number } | { ok: false; exitCode: nu
 /** Starts rr detached with output appended to the log; waits (up to 10 s) for rr's `.pid`. */
 export async function startDetached(paths: ProjectPaths, args: string[], env: NodeJS.ProcessEnv): Promise<DetachResult> {
   mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o775 })
-  const fd = openSync(paths.logFile, 'a')
+  const fd = openSync(paths.logFile, 'a+')
+  // rr's last words (an error without a newline) must not run into this run's first line.
+  const size = fstatSync(fd).size
+  if (size > 0) {
+    const last = Buffer.alloc(1)
+    readSync(fd, last, 0, 1, size - 1)
+    if (last[0] !== 0x0a) writeSync(fd, '\n')
+  }
   let exitCode: number | null | undefined
   try {
     const child = spawn(paths.binary, args, { cwd: paths.configDir, env, stdio: ['ignore', fd, fd], detached: true })

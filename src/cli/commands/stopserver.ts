@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { defineCommand, type CommandContext } from '../command.js'
-import { projectPaths, type ProjectPaths } from '../project.js'
+import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
 import { readPidFile, readRuntime } from '../rr-process.js'
 import { accepts } from '../_net.js'
 import { commandLine, isAlive, killGroup, sleep, startTime } from '../_process.js'
@@ -15,6 +15,19 @@ import { painter, useColor } from '../_color.js'
 import { resolveOrFail } from './runserver.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** endure.grace_period of the config in seconds (rr's default 30). */
+function gracePeriodSeconds(paths: ProjectPaths): number {
+  try {
+    const raw = (readRrConfig(paths).endure as { grace_period?: unknown } | undefined)?.grace_period
+    if (typeof raw === 'number') return raw / 1e9 // a bare number is Go nanoseconds
+    const m = typeof raw === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw.trim()) : null
+    if (m) return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h']
+  } catch {
+    // no or unreadable config: rr's default
+  }
+  return 30
+}
 
 /** The recorded rr pid when it is still the same live rr process; undefined otherwise. */
 function ourInstance(paths: ProjectPaths): number | undefined {
@@ -67,7 +80,8 @@ Options:
   --config=<path>   rr config (default .rr.yaml)
   --port=<n>        port to report on (default: the resolved listen port)
   -f, --force       kill rr's process group if it does not stop in time
-  --timeout=<s>     seconds to wait for a graceful stop (default 10)
+  --timeout=<s>     seconds to wait for a graceful stop (default: endure.grace_period of the config
+                    + 5, i.e. 35 when unset; rr's jobs plugin uses the whole grace period)
 `,
   options: {
     config: { type: 'string' },
@@ -79,7 +93,7 @@ Options:
     const paint = painter(useColor(ctx.stdout, ctx.env))
     const paths = projectPaths(ctx.cwd, { config: str(values.config) })
     const force = Boolean(values.force)
-    const timeoutMs = Math.max(1, Number(str(values.timeout) ?? 10)) * 1000
+    const timeoutMs = Math.max(1, Number(str(values.timeout) ?? gracePeriodSeconds(paths) + 5)) * 1000
     const runtime = readRuntime(paths)
     const ports = new Set<number>()
     const hosts = new Map<number, string>()
@@ -113,7 +127,7 @@ Options:
       return 0
     }
 
-    ctx.stdout.write(`Stopping RoadRunner (pid ${pid})...\n`)
+    ctx.stdout.write(`Stopping RoadRunner (pid ${pid}), waiting up to ${timeoutMs / 1000}s for a graceful stop...\n`)
     // One SIGTERM only: rr treats a second stop signal as "exit forced" (exit 1, in-flight requests cut).
     const signalled = existsSync(paths.pidFile) && (await rrStop(paths, force, ctx))
     if (!signalled && isAlive(pid)) process.kill(pid, 'SIGTERM')

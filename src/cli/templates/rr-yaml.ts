@@ -54,5 +54,11 @@ jobs:
 logs:
   mode: development
   level: info
+
+# How long a stop (Ctrl+C, npx pionia stopserver) waits for in-flight requests and jobs. rr's jobs
+# plugin (v5.1.9) keeps idle queue pollers blocked until this runs out, so with a jobs section every
+# stop takes the whole period: keep it short in development.
+endure:
+  grace_period: 10s
 `
 }
