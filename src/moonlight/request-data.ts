@@ -55,7 +55,14 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
   const files: FileBag = {}
   if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
   const type = (request.headers.get('content-type') ?? '').toLowerCase()
-  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
+    const text = await utf8Body(request)
+    if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
+    for (const [k, v] of new URLSearchParams(text)) data[k] = v
+    return { data, files }
+  }
+  if (type.startsWith('multipart/form-data')) {
     let form: FormData
     try {
       form = await request.formData()
@@ -73,13 +80,23 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
     Object.assign(data, fields)
     return { data, files }
   }
-  let text: string
+  const text = await utf8Body(request)
+  if (text.trim() === '') return { data, files }
+  Object.assign(data, parseJsonObject(text))
+  return { data, files }
+}
+
+/** The body as text; bytes that are not UTF-8 are a 400 (never silently replaced with U+FFFD). */
+async function utf8Body(request: Request): Promise<string> {
   try {
-    text = strictUtf8.decode(await request.arrayBuffer())
+    return strictUtf8.decode(await request.arrayBuffer())
   } catch {
     throw new BadRequestError(`The request body is not valid UTF-8: send JSON such as ${EXAMPLE} encoded as UTF-8`)
   }
-  if (text.trim() === '') return { data, files }
+}
+
+/** Parses a JSON object body (depth-limited); anything else is a 400 that shows what to send. */
+function parseJsonObject(text: string): Record<string, unknown> {
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     throw new BadRequestError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels: send flatter JSON`)
   }
@@ -94,6 +111,5 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadRequestError(`The request body must be a JSON object such as ${EXAMPLE}`)
   }
-  Object.assign(data, body)
-  return { data, files }
+  return body as Record<string, unknown>
 }

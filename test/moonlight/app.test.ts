@@ -171,3 +171,17 @@ describe('overview page and log redaction', () => {
     expect(chunks.join('')).toContain('"PIN":"1"')
   })
 })
+
+describe('bodies sent as forms', () => {
+  it('reads urlencoded fields, and JSON that curl -d labelled as a form', async () => {
+    const { app } = makeApp()
+    const form = await app.fetch(new Request('http://localhost/api/v1/', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'service=echo&action=echo&x=1',
+    }))
+    expect((await form.json() as any).returnData).toEqual({ service: 'echo', action: 'echo', x: '1' })
+    const curl = await app.fetch(new Request('http://localhost/api/v1/', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"service":"echo","action":"echo","n":2}',
+    }))
+    expect((await curl.json() as any).returnData).toEqual({ service: 'echo', action: 'echo', n: 2 })
+  })
+})
