@@ -39,6 +39,30 @@ export function assertHeader(name: string, value: string): void {
 }
 
 /**
+ * rr looks these two up case-sensitively in the response map (`Trailer`, `Http2-Push`); WHATWG
+ * Headers and node lower-case names, so they are sent in rr's spelling. Go canonicalises the rest.
+ */
+const RR_SPELLING: Readonly<Record<string, string>> = { trailer: 'Trailer', 'http2-push': 'Http2-Push' }
+
+function rrName(name: string): string {
+  return RR_SPELLING[name.toLowerCase()] ?? name
+}
+
+/**
+ * rr moves the headers a `Trailer` header lists into the trailer, matching names exactly as listed:
+ * give those entries the listed spelling.
+ */
+function spellTrailers(out: HeaderEntry[]): HeaderEntry[] {
+  const t = out.find(([n]) => n === 'Trailer')
+  if (!t) return out
+  const listed = new Map<string, string>()
+  for (const v of typeof t[1] === 'string' ? [t[1]] : t[1]) {
+    for (const n of v.split(',')) if (n.trim()) listed.set(n.trim().toLowerCase(), n.trim())
+  }
+  return out.map(([n, v]) => [listed.get(n.toLowerCase()) ?? n, v] as const)
+}
+
+/**
  * Converts WHATWG `Headers` (already validated by the Headers class) into codec entries: one entry
  * per name, all `Set-Cookie` values kept apart in one entry.
  */
@@ -47,10 +71,10 @@ export function headerEntries(headers: Headers): HeaderEntry[] {
   let cookies = false
   for (const [name, value] of headers) {
     if (name === 'set-cookie') cookies = true
-    else out.push([name, value])
+    else out.push([name.charCodeAt(0) === 0x74 || name.charCodeAt(0) === 0x68 ? rrName(name) : name, value])
   }
   if (cookies) out.push(['set-cookie', headers.getSetCookie()])
-  return out
+  return spellTrailers(out)
 }
 
 /**
@@ -64,9 +88,9 @@ export function recordEntries(headers: Record<string, string | number | readonly
     if (v === undefined) continue
     const values = Array.isArray(v) ? (v as readonly string[]).map(String) : [String(v)]
     for (const x of values) assertHeader(name, x)
-    out.push([name, values])
+    out.push([rrName(name), values])
   }
-  return out
+  return spellTrailers(out)
 }
 
 /** Validates and converts any `HeadersInit` (record, pairs or Headers) into codec entries. */
@@ -78,9 +102,9 @@ export function initEntries(init: HeadersInit): HeaderEntry[] {
       if (!Array.isArray(pair) || pair.length !== 2) throw new HttpHeaderError('header pairs must be [name, value] arrays of two strings')
       const [name, value] = pair.map(String) as [string, string]
       assertHeader(name, value)
-      out.push([name, value])
+      out.push([rrName(name), value])
     }
-    return out
+    return spellTrailers(out)
   }
   return recordEntries(init as Record<string, string>)
 }

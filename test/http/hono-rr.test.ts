@@ -186,6 +186,14 @@ describe('Hono app behind rr', () => {
     expect(raw.endsWith('after hints')).toBe(true)
   })
 
+  it('sends a header named in Trailer as an HTTP trailer', async () => {
+    const raw = await curl([`${s.base}/trailer`, '-i', '--raw'])
+    const [head, body] = [raw.slice(0, raw.indexOf('\r\n\r\n')), raw.slice(raw.indexOf('\r\n\r\n') + 4)]
+    // rr drops the Trailer header and sends the listed headers after the body (Go's TrailerPrefix).
+    expect(head).not.toMatch(/\r\nX-Checksum:/)
+    expect(body).toMatch(/with trailer\r\n0\r\nX-Checksum: abc123\r\n\r\n$/)
+  })
+
   it('sends no body for 204 and 304', async () => {
     for (const code of [204, 304]) {
       const res = await fetch(`${s.base}/status/${code}`)
