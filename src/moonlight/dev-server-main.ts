@@ -19,9 +19,10 @@ const send = (m: DevServerMessage): void => {
   if (process.send) process.send(m)
 }
 
+/** Reports a fatal error once: to the parent (which prints it), else on stderr. */
 function fail(code: string, message: string): never {
-  send({ type: 'fatal', code, message })
-  process.stderr.write(`${message}\n`)
+  if (process.send) send({ type: 'fatal', code, message })
+  else process.stderr.write(`${message}\n`)
   process.exit(1)
 }
 
