@@ -16,6 +16,8 @@
  * @module
  */
 
+import { forwardMissing } from './delegate.js'
+
 const NativeResponse: typeof Response = globalThis.Response
 
 const kBody = Symbol('pionia.body')
@@ -152,31 +154,7 @@ export class LightResponse {
 
 // Everything else on Response.prototype (body, text(), json(), clone(), type, url, ...) goes to
 // the materialised native Response.
-Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype)
-for (const key of Object.getOwnPropertyNames(NativeResponse.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(LightResponse.prototype, key)) continue
-  const d = Object.getOwnPropertyDescriptor(NativeResponse.prototype, key)!
-  if (typeof d.value === 'function') {
-    const name = key
-    Object.defineProperty(LightResponse.prototype, key, {
-      configurable: true,
-      writable: true,
-      value: function (this: Kept, ...args: unknown[]) {
-        const r = real(this) as unknown as Record<string, (...a: unknown[]) => unknown>
-        return r[name]!(...args)
-      },
-    })
-  } else if (d.get) {
-    const name = key
-    Object.defineProperty(LightResponse.prototype, key, {
-      configurable: true,
-      get(this: Kept) {
-        return (real(this) as unknown as Record<string, unknown>)[name]
-      },
-    })
-  }
-}
-Object.defineProperty(LightResponse.prototype, Symbol.toStringTag, { value: 'Response', configurable: true })
+forwardMissing<Kept>(LightResponse.prototype, NativeResponse.prototype, real, 'Response')
 
 let installed = false
 

@@ -18,6 +18,7 @@ import { RrHttpContext } from './context.js'
 import { recordEntries } from './headers.js'
 import { NativeResponse } from './light-response.js'
 import type { ResponseWriter } from './writer.js'
+import { hostOf } from './request.js'
 
 /** A node:http request listener (`app` in Express, `app.callback()` in Koa). */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
@@ -294,16 +295,6 @@ async function reencodeForm(ctx: RrHttpContext, raw: RequestContext): Promise<Bu
   }
   raw.header['Content-Length'] = [String(bytes.length)]
   return bytes
-}
-
-function hostOf(uri: string): string | undefined {
-  const start = uri.indexOf('://') + 3
-  if (start < 3) return undefined
-  let end = uri.indexOf('/', start)
-  if (end < 0) end = uri.length
-  const q = uri.indexOf('?', start)
-  if (q >= 0 && q < end) end = q
-  return end > start ? uri.slice(start, end) : undefined
 }
 
 /** Serves one rr request with a node listener; resolves when rr got the last frame. */

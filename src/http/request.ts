@@ -10,6 +10,7 @@
  * @module
  */
 import type { RequestContext } from './codec.js'
+import { forwardMissing } from './delegate.js'
 
 /** Size of the views the `body` stream hands out. */
 export const BODY_CHUNK = 64 * 1024
@@ -48,18 +49,22 @@ interface State {
 
 let warnedHeader = false
 
-/** Builds the request headers from rr's map, adding Host (rr moves it into the URL). */
+/** The host[:port] of an absolute URL (rr moves the Host header into the URL). */
+export function hostOf(uri: string): string | undefined {
+  const start = uri.indexOf('://') + 3
+  if (start < 3) return undefined
+  let end = uri.indexOf('/', start)
+  if (end < 0) end = uri.length
+  const q = uri.indexOf('?', start)
+  if (q >= 0 && q < end) end = q
+  return end > start ? uri.slice(start, end) : undefined
+}
+
+/** Builds the request headers from rr's map, adding Host from the URL. */
 export function buildHeaders(ctx: RequestContext): Headers {
   const h = new Headers()
-  const uri = ctx.uri
-  const start = uri.indexOf('://')
-  if (start > 0) {
-    let end = uri.indexOf('/', start + 3)
-    if (end < 0) end = uri.length
-    const q = uri.indexOf('?', start + 3)
-    if (q >= 0 && q < end) end = q
-    if (end > start + 3) h.set('host', uri.slice(start + 3, end))
-  }
+  const host = hostOf(ctx.uri)
+  if (host) h.set('host', host)
   const map = ctx.header
   for (const name in map) {
     for (const v of map[name]!) {
@@ -189,29 +194,7 @@ class RrRequest {
   }
 }
 
-Object.setPrototypeOf(RrRequest.prototype, NativeRequest.prototype)
-for (const key of Object.getOwnPropertyNames(NativeRequest.prototype)) {
-  if (key === 'constructor' || Object.prototype.hasOwnProperty.call(RrRequest.prototype, key)) continue
-  const d = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!
-  const name = key
-  if (typeof d.value === 'function') {
-    Object.defineProperty(RrRequest.prototype, key, {
-      configurable: true,
-      writable: true,
-      value: function (this: State, ...args: unknown[]) {
-        return (real(this) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args)
-      },
-    })
-  } else if (d.get) {
-    Object.defineProperty(RrRequest.prototype, key, {
-      configurable: true,
-      get(this: State) {
-        return (real(this) as unknown as Record<string, unknown>)[name]
-      },
-    })
-  }
-}
-Object.defineProperty(RrRequest.prototype, Symbol.toStringTag, { value: 'Request', configurable: true })
+forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request')
 
 /**
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
