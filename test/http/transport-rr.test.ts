@@ -1,8 +1,10 @@
 /**
  * rr's transport features in front of the worker, from .rr.yaml: TLS with HTTP/2 (a self-signed
- * certificate made with openssl here), h2c, the gzip middleware, and max_request_size → 413.
+ * certificate made with openssl here), h2c, the gzip middleware, max_request_size → 413, and
+ * raw_body: true (the worker parses forms itself).
  */
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,6 +31,7 @@ beforeAll(async () => {
       max_request_size: 1,
       ssl: { address: `127.0.0.1:${tlsPort}`, cert, key },
       http2: { h2c: true },
+      raw_body: true,
     },
   })
 })
@@ -61,6 +64,21 @@ describe('rr transport features in front of the worker', () => {
     expect(body.length).toBeGreaterThanOrEqual(64 * 1024)
     expect(body.startsWith('All work and no play makes Jack a dull boy.\n')).toBe(true)
     expect(Buffer.byteLength(raw.slice(split + 4), 'latin1')).toBeLessThan(body.length / 10)
+  })
+
+  it('with raw_body: true, request.formData() parses the raw form: repeated keys and files kept', async () => {
+    const url = await fetch(`${s.base}/form`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'tag=a&tag=b&name=Ann',
+    })
+    expect(await url.json()).toEqual({ form: null, entries: [['tag', 'a'], ['tag', 'b'], ['name', 'Ann']] })
+    const fd = new FormData()
+    fd.append('note', 'hi')
+    fd.append('file', new File(['0123456789'], 'ten.txt', { type: 'text/plain' }))
+    const multi = await fetch(`${s.base}/form`, { method: 'POST', body: fd })
+    const sha = createHash('sha256').update('0123456789').digest('hex')
+    expect(await multi.json()).toEqual({ form: null, entries: [['note', 'hi'], ['file', `file:ten.txt:10:${sha}`]] })
   })
 
   it('answers 413 from rr when the body is over max_request_size, and the worker is fine after', async () => {
