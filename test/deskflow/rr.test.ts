@@ -12,6 +12,7 @@ describe('DeskFlow through the real rr', () => {
   let project: TempProject
   let rr: RrInstance
   let send: Send
+  let rpcAddress: string
   const marker = `--deskflow-test=${randomBytes(6).toString('hex')}`
 
   beforeAll(async () => {
@@ -20,10 +21,10 @@ describe('DeskFlow through the real rr', () => {
     const { config } = repo
     const port = repo.httpPort
     config.http.pool.num_workers = 2
-    // rr 2025.1.x's jobs plugin blocks its own Stop until endure's grace period runs out (upstream
-    // roadrunner-server/roadrunner#2194), which would turn "stops cleanly" into a 30 s forced exit.
-    // The jobs pipeline has its own tests; this one covers HTTP, KV, metrics and the worker's shutdown.
-    delete config.jobs
+    rpcAddress = config.rpc.listen
+    // rr 2025.1.x's jobs plugin holds its Stop until endure's grace period ends (upstream
+    // roadrunner-server/roadrunner#2194; .rr.yaml sets 10 s): 3 s keeps this test short.
+    config.endure = { ...config.endure, grace_period: '3s' }
     rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
     send = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init)
   })
@@ -48,6 +49,18 @@ describe('DeskFlow through the real rr', () => {
     expect(r.body.returnMessage).toBe('id must be an integer')
     const again = await call(send, { service: 'task', action: 'list' })
     expect(again.body.returnCode).toBe(0)
+  })
+
+  it('queues member.invite on rr jobs once [jobs] ENABLED is set (read per call); a jobs worker sends the mail', async () => {
+    const login = await call(send, { service: 'member', action: 'login', email: 'alex@northwind.studio', password: 'secret' })
+    const auth = { authorization: `Bearer ${login.body.returnData.token}` }
+    project.setSection('jobs', { ENABLED: 'true', PIPELINE: 'moonlight', RPC: String(rpcAddress) })
+    const queued = await call(send, { service: 'member', action: 'invite', email: 'sam@northwind.studio' }, auth)
+    expect(queued.status).toBe(202)
+    expect(queued.body).toMatchObject({ returnCode: 202, returnMessage: 'Accepted' })
+    expect(typeof queued.body.returnData.job_id).toBe('string')
+    await rr.waitForOutput(/Welcome email sent to sam@northwind\.studio/)
+    expect(rr.output()).not.toMatch(/Moonlight job queue unavailable/)
   })
 
   it('stops cleanly: exit code 0 and no worker left behind', async () => {
