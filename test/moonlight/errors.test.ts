@@ -112,3 +112,18 @@ describe('dispatch without HTTP', () => {
     expect(await app.handle({ service: 'ok', action: 'sum', switch: 'v7' })).toMatchObject({ returnCode: 404 })
   })
 })
+
+describe('requires()', () => {
+  it('answers 422 naming the first missing or empty field', async () => {
+    const { root } = tempRoot()
+    class Signup extends Service {
+      async joinAction() {
+        this.requires(['email', 'name'])
+        return response(0, 'joined')
+      }
+    }
+    const app = createApp({ root, logger: recordingLogger(), switches: { v1: { signup: Signup } } })
+    expect((await post(app, { service: 'signup', action: 'join', email: 'a@b.c', name: '' })).body).toMatchObject({ returnCode: 422, returnMessage: 'name is required' })
+    expect((await post(app, { service: 'signup', action: 'join', email: 'a@b.c', name: 'A' })).body.returnCode).toBe(0)
+  })
+})
