@@ -7,19 +7,17 @@
 import { Settings, isTruthy } from '../config/settings.js'
 import { stderrLogger, type Logger } from './log.js'
 import { response, isEnvelope, normalizeEnvelope, type Envelope } from './envelope.js'
-import { HttpError, MethodNotAllowedError, NotFoundError } from './errors.js'
+import { NotFoundError } from './errors.js'
 import { RequestData } from './data.js'
 import type { FileBag, MoonlightRequest } from './context.js'
-import { authenticate, type AuthBackend, type ContextUser } from './auth.js'
+import type { AuthBackend, ContextUser } from './auth.js'
 import { enforceAuth, resolveActionMeta, Service, type ServiceClass } from './service.js'
 import { rules as checkRules } from './validation.js'
-import { actionMethodName, snakeCase } from './names.js'
+import { actionMethodName } from './names.js'
 import { ExceptionPipeline, type ExceptionOptions } from './pipeline.js'
 import { applies, type Middleware, type RouteInfo } from './middleware.js'
-import { corsHeaders } from './cors.js'
-import { bypasses, maintenancePage, maintenanceState, safeEqual, wantsJson } from './maintenance.js'
-import { readRequestData } from './request-data.js'
-import { JSON_TYPE, envelopeJson, makeResponse, statusFor } from './http-response.js'
+import { JSON_TYPE, envelopeJson, makeResponse } from './http-response.js'
+import { catalogOf, routeHttp, type HttpFront } from './http-front.js'
 import { createScope, currentScope, flushScope, runInScope, type DeferScope, type MoonlightJob } from './defer.js'
 import { jobsGateOpen, type JobQueue } from './jobs-hook.js'
 import { ConnectionManager } from './db/connection-manager.js'
@@ -87,6 +85,8 @@ export class Moonlight {
   readonly #debug: boolean | undefined
   readonly #shutdown: (() => unknown)[] = []
   #queue: JobQueue | null = null
+  /** What the HTTP front needs of the app (its private parts included). */
+  readonly #front: HttpFront
   #db: ConnectionManager | undefined
   readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
@@ -101,6 +101,14 @@ export class Moonlight {
     this.#debug = options.debug
     this.#onDatabaseOpen = options.onDatabaseOpen
     for (const [v, services] of Object.entries(options.switches ?? {})) this.switch(v, services)
+    this.#front = {
+      app: this,
+      middleware: this.#middleware,
+      auth: this.#auth,
+      pipeline: this.#pipeline,
+      hasSwitch: (v) => this.#switches.has(v),
+      dispatch: (call, onCall) => this.#dispatch(call, onCall),
+    }
     lastApp = this
   }
 
@@ -338,7 +346,7 @@ export class Moonlight {
       let status: number
       let headers: Record<string, string>
       try {
-        ;({ text, status, headers } = await this.#route(request, scope))
+        ;({ text, status, headers } = await routeHttp(this.#front, request, scope))
       } catch (err) {
         const r = this.#pipeline.handle(err, this.settings, this.debug, { uri: request.url })
         text = envelopeJson(r.envelope)
@@ -363,178 +371,11 @@ export class Moonlight {
     })
   }
 
-  async #route(request: Request, scope: DeferScope): Promise<{ text: string; status: number; headers: Record<string, string> }> {
-    const url = new URL(request.url)
-    const base = this.apiBase
-    const json = (env: Envelope, status: number, extra: Record<string, string> = {}) => ({
-      text: envelopeJson(env),
-      status,
-      headers: { 'Content-Type': JSON_TYPE, ...cors, ...extra },
-    })
-    let cors: Record<string, string> = {}
-
-    // 1. maintenance gate, before anything else (preflights included)
-    const m = maintenanceState(this.settings)
-    if (!bypasses(m, url, request)) {
-      const extra: Record<string, string> = m.retryAfter ? { 'Retry-After': m.retryAfter } : {}
-      if (wantsJson(url, request, base)) return json(response(m.code, m.message), m.code, extra)
-      return { text: maintenancePage(m, this.name), status: m.code, headers: { 'Content-Type': 'text/html; charset=UTF-8', ...extra } }
-    }
-
-    // 2. CORS: headers on every response; preflight answered here
-    cors = corsHeaders(this.settings, request.headers.get('origin'))
-    if (request.method === 'OPTIONS') return { text: '', status: 204, headers: cors }
-    // HTTPS_ONLY: plain-HTTP traffic gets a 403 envelope (behind a proxy, X-Forwarded-Proto counts).
-    if (isTruthy(this.settings.env('HTTPS_ONLY') ?? this.settings.get('server', 'HTTPS_ONLY')) && url.protocol !== 'https:' &&
-      request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
-      return json(response(403, 'Only HTTPS connections are allowed'), this.classicStatus ? 200 : 403)
-    }
-
-    // 3. route
-    const path = url.pathname
-    const rest = path === base.slice(0, -1) ? '' : path.startsWith(base) ? path.slice(base.length) : null
-    const segs = rest === null ? null : rest.split('/').filter(Boolean)
-    const info: RouteInfo = { request, url, attributes: new Map() }
-    scope.routeInfo = info
-    const method = request.method === 'HEAD' ? 'GET' : request.method
-
-    const early = async (service?: string): Promise<Response | void> => {
-      for (const mw of this.#middleware) {
-        if (!mw.onRequest || !applies(mw, service)) continue
-        const r = await mw.onRequest(info)
-        if (r) return r
-      }
-    }
-    const fromResponse = async (r: Response) => ({
-      text: await r.text(),
-      status: r.status,
-      headers: { ...cors, ...Object.fromEntries(r.headers) },
-    })
-
-    const version = segs?.[0]
-    if (!segs || !version || !this.#switches.has(version)) {
-      const pre = await early()
-      if (pre) return fromResponse(pre)
-      return this.#notFound(url, request, base, cors)
-    }
-    const classic = this.classicStatus
-    const kind = segs.length === 1 ? 'root' : segs.length === 2 && segs[1] === 'ping' ? 'ping'
-      : segs.length === 2 && segs[1] === '__catalog' ? 'catalog' : segs.length === 3 ? 'get' : null
-    if (!kind) {
-      const pre = await early()
-      if (pre) return fromResponse(pre)
-      return this.#notFound(url, request, base, cors)
-    }
-    const allowed = kind === 'root' ? ['GET', 'POST'] : ['GET']
-    if (!allowed.includes(method)) {
-      const e = new MethodNotAllowedError(allowed)
-      return json(response(e.code, e.message), 405, e.headers)
-    }
-    if (kind === 'ping') {
-      const pre = await early()
-      if (pre) return fromResponse(pre)
-      const data = this.debug ? { app: this.name, nv: process.version, fv: PIONIA_VERSION, port: url.port, uri: url.pathname, schema: url.protocol.replace(':', '') } : null
-      return json(response(0, 'pong', data), 200)
-    }
-    if (kind === 'catalog') {
-      if (!this.#docsAllowed(url, request)) return this.#notFound(url, request, base, cors)
-      return json(response(0, 'Catalog', this.catalog(version)), 200)
-    }
-    if (kind === 'root' && method === 'GET') {
-      const pre = await early()
-      if (pre) return fromResponse(pre)
-      const accept = request.headers.get('accept') ?? ''
-      if (accept.includes('text/html') && !accept.includes('json')) {
-        return { text: overviewPage(this.name, base, version, Object.keys(this.services(version))), status: 200, headers: { 'Content-Type': 'text/html; charset=UTF-8', ...cors } }
-      }
-      return json(response(0, 'Moonlight API', {
-        version,
-        dispatch: { method: 'POST', path: `${base}${version}`, body: { service: '<alias>', action: '<action>' } },
-        ping: `${base}${version}/ping`,
-        docs: null,
-      }), 200)
-    }
-
-    // 4. a service call: POST /api/v1 (service/action in the body) or GET /api/v1/{service}/{action}
-    let envelope: Envelope
-    let extraHeaders: Record<string, string> = {}
-    try {
-      const { data, files } = await readRequestData(request, url)
-      const service = kind === 'get' ? segs[1]! : data.service
-      const action = kind === 'get' ? segs[2]! : data.action
-      if (kind === 'get') {
-        data.service = service
-        data.action = action
-      }
-      const svc = typeof service === 'string' ? service : undefined
-      info.service = svc
-      info.action = typeof action === 'string' ? action : undefined
-      const pre = await early(svc)
-      if (pre) return fromResponse(pre)
-      const user = await authenticate(this.#auth, { request, service: svc, action: typeof action === 'string' ? action : undefined, settings: this.settings },
-        (err, name) => this.#pipeline.report(err, this.settings, { backend: name }))
-      envelope = await this.#dispatch({ service: service as string, action: action as string, data, files, switch: version, auth: user, request }, (call) => {
-        info.call = call
-      })
-    } catch (err) {
-      const r = this.#pipeline.handle(err, this.settings, this.debug, { uri: url.pathname })
-      envelope = r.envelope
-      extraHeaders = r.headers
-    }
-    return json(envelope, statusFor(envelope.returnCode, classic), extraHeaders)
-  }
-
-  #notFound(url: URL, request: Request, base: string, cors: Record<string, string>) {
-    const code = Number(this.settings.get('server', 'NOT_FOUND_CODE') ?? 404) || 404
-    const message = `Route ${url.pathname} not found`
-    if (wantsJson(url, request, base)) {
-      return { text: envelopeJson(response(code, message)), status: 404, headers: { 'Content-Type': JSON_TYPE, ...cors } }
-    }
-    return { text: `<!doctype html><title>404</title><h1>Not found</h1><p>${message.replace(/[<>&]/g, '')}</p>`, status: 404, headers: { 'Content-Type': 'text/html; charset=UTF-8', ...cors } }
-  }
-
-  /** The catalog is shown in debug or with DOCS_ENABLED; DOCS_TOKEN, when set, must match `?token=` or `X-Docs-Token`. */
-  #docsAllowed(url: URL, request: Request): boolean {
-    if (!this.debug && !isTruthy(this.settings.env('DOCS_ENABLED') ?? this.settings.get('docs', 'ENABLED'))) return false
-    const token = this.settings.env('DOCS_TOKEN') ?? this.settings.get('docs', 'TOKEN')
-    if (!token) return true
-    const given = request.headers.get('x-docs-token') ?? url.searchParams.get('token')
-    return given !== null && safeEqual(given, token)
-  }
-
   /** Services and actions of a switch, with their auth and rules (what `__catalog` shows). */
   catalog(version = this.defaultSwitch): Record<string, unknown> {
-    const out: Record<string, unknown> = {}
-    for (const [alias, cls] of Object.entries(this.services(version))) {
-      const actions: Record<string, unknown>[] = []
-      const seen = new Set<string>()
-      for (let proto = cls.prototype; proto && proto !== Service.prototype; proto = Object.getPrototypeOf(proto)) {
-        for (const name of Object.getOwnPropertyNames(proto)) {
-          if (!name.endsWith('Action') || seen.has(name)) continue
-          seen.add(name)
-          const meta = resolveActionMeta(cls, name)
-          const summary = Object.entries(cls.actions ?? {}).find(([k]) => actionMethodName(k) === name)?.[1].summary ?? null
-          actions.push({ name: snakeCase(name), method: name, auth: meta.auth, rules: meta.rules ?? null, summary })
-        }
-      }
-      out[alias] = { description: cls.description ?? null, actions }
-    }
-    return { version, services: out }
+    return catalogOf(this.services(version), version)
   }
 }
-
-/** The overview for browsers: how to call the API, and its services. */
-function overviewPage(app: string, base: string, version: string, services: string[]): string {
-  const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(app)} API ${esc(version)}</title></head>` +
-    `<body style="font-family:system-ui;max-width:44rem;margin:3rem auto"><h1>${esc(app)}: Moonlight API ${esc(version)}</h1>` +
-    `<p>POST a JSON object to <code>${esc(base + version)}</code> with <code>service</code>, <code>action</code> and the action's fields, ` +
-    `e.g. <code>{"service":"${esc(services[0] ?? 'task')}","action":"list"}</code>. Health check: <code>GET ${esc(`${base}${version}/ping`)}</code>.</p>` +
-    `<p>Services: ${services.map((s) => `<code>${esc(s)}</code>`).join(', ') || 'none yet'}.</p></body></html>`
-}
-
-/** Package version shown in debug ping. */
-const PIONIA_VERSION = '0.1.0'
 
 /**
  * Creates a Moonlight app.
@@ -548,4 +389,3 @@ export function createApp(options: AppOptions = {}): Moonlight {
   return new Moonlight(options)
 }
 
-export { HttpError }
