@@ -6,13 +6,11 @@
  * load hits both sides alike; the ratio is of the summed requests.
  *   node --import tsx bench/kv/task-list.ts [rows=50000] [rounds=4] [seconds=3] [connections=16]
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
-import { parse } from 'yaml'
-import { ROOT, freePort, nodeCommand, startRr, type RrInstance } from '../../test/helpers/rr.js'
-import { tempProject, type TempProject } from '../../test/deskflow/project.js'
+import { startRr, type RrInstance } from '../../test/helpers/rr.js'
+import { repoRrConfig, tempProject, type TempProject } from '../../test/deskflow/project.js'
 
 const [rows, rounds, seconds, connections] = [50_000, 4, 3, 16].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number]
 const body = JSON.stringify({ service: 'task', action: 'list', status: 'open', limit: 20 })
@@ -31,16 +29,10 @@ interface Side {
 async function start(name: string, ttl: number): Promise<Side> {
   const project = tempProject()
   project.setSection('cache', { TASK_LIST_TTL: String(ttl) })
-  const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-  const port = await freePort()
-  config.rpc.listen = `tcp://127.0.0.1:${await freePort()}`
-  config.http.address = `127.0.0.1:${port}`
+  const { config, httpPort: port } = await repoRrConfig()
   config.http.pool.num_workers = 2
-  config.metrics.address = `127.0.0.1:${await freePort()}`
-  config.server.command = nodeCommand('worker.ts').join(' ')
   config.logs = { level: 'error' }
   delete config.jobs
-  delete config.version
   const rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
   const url = `http://127.0.0.1:${port}/api/v1/`
   // the first call creates and seeds the database; then it grows behind the app

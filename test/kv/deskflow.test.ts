@@ -3,13 +3,11 @@
 // task.create; the login limit holding under concurrent logins; per service/action counters on
 // rr's Prometheus endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { parse } from 'yaml'
 import { RpcClient, informer } from '../../src/rpc/index.js'
-import { ROOT, freePort, nodeCommand, startRr, type RrInstance } from '../helpers/rr.js'
-import { tempProject, type TempProject } from '../deskflow/project.js'
+import { startRr, type RrInstance } from '../helpers/rr.js'
+import { repoRrConfig, tempProject, type TempProject } from '../deskflow/project.js'
 import { call, type Reply } from '../deskflow/walkthrough.js'
 import { scrape } from '../metrics/scrape.js'
 
@@ -44,21 +42,15 @@ describe('DeskFlow shared state across two rr workers', () => {
   beforeAll(async () => {
     project = tempProject()
     project.setSection('auth', { LOGIN_ATTEMPTS: '3', LOGIN_DECAY: '60' })
-    const config = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
-    port = await freePort()
-    const rpcAddress = `tcp://127.0.0.1:${await freePort()}`
-    const metricsPort = await freePort()
-    config.rpc.listen = rpcAddress
-    config.http.address = `127.0.0.1:${port}`
+    const repo = await repoRrConfig()
+    const { config } = repo
+    port = repo.httpPort
     config.http.pool.num_workers = 2
-    config.metrics.address = `127.0.0.1:${metricsPort}`
-    config.server.command = nodeCommand('worker.ts').join(' ')
     delete config.jobs
-    delete config.version
     expect(config.kv.cache.driver).toBe('memory')
     rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
-    rpc = new RpcClient(rpcAddress)
-    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
+    rpc = new RpcClient(config.rpc.listen)
+    metricsUrl = `http://${config.metrics.address}/metrics`
   })
   afterAll(async () => {
     await rpc?.close()
