@@ -11,7 +11,7 @@ import { dirname } from 'node:path'
 import type { ProjectPaths } from './project.js'
 import { LogLineWriter } from './log-format.js'
 import { onForce } from './_signals.js'
-import { isAlive, killGroup, sleep, startTime } from './_process.js'
+import { commandLine, isAlive, killGroup, sleep, startTime } from './_process.js'
 
 /** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…] [-o <user overrides>…]`. */
 export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string; overrides?: string[] }): string[] {
@@ -107,6 +107,24 @@ export function readPidFile(paths: ProjectPaths): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The rr pid recorded for this project (`.pid`, `.rr.runtime.json`) when it is still that same rr
+ * process; undefined when nothing is recorded, the process is gone, or the pid now belongs to
+ * something else (a different start time, or not an `rr … serve`).
+ */
+export function recordedInstance(paths: ProjectPaths): number | undefined {
+  const runtime = readRuntime(paths)
+  const pid = readPidFile(paths) ?? runtime?.pid
+  if (pid === undefined || !isAlive(pid)) return undefined
+  if (runtime?.pid === pid && runtime.pid_start !== undefined) {
+    const now = startTime(pid)
+    return now === undefined || now === runtime.pid_start ? pid : undefined
+  }
+  // A foreground runserver writes .pid only: accept it when the process is an rr serve.
+  const cmd = commandLine(pid)
+  return cmd === undefined || / serve\b/.test(cmd) ? pid : undefined
 }
 
 export type DetachResult = { ok: true; pid: number } | { ok: false; exitCode: number | null }

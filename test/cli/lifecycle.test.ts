@@ -102,9 +102,22 @@ describe('stale and foreign processes', () => {
     writeFileSync(join(p.dir, '.pid'), String(stale))
     const start = await p.run(['runserver', '--detach'])
     expect(start.exitCode, start.stderr).toBe(0)
-    expect(start.stdout).toContain(`Removed stale pid file ${join(p.dir, '.pid')} (process ${stale} is gone).`)
+    expect(start.stdout).toContain(`Removed stale pid file ${join(p.dir, '.pid')} (pid ${stale} is not a running RoadRunner).`)
     expect((await get(port, '/api/v1/ping')).status).toBe(200)
     expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
+
+    // A recorded pid that now belongs to another program is stale too, and that program lives on.
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
+    try {
+      writeFileSync(join(p.dir, '.pid'), String(sleeper.pid))
+      const again = await p.run(['runserver', '--detach'])
+      expect(again.exitCode, again.stderr).toBe(0)
+      expect(again.stdout).toContain(`(pid ${sleeper.pid} is not a running RoadRunner)`)
+      expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
+      expect(sleeper.exitCode).toBeNull()
+    } finally {
+      sleeper.kill()
+    }
   })
 
   it('stopserver with a stale pid file cleans it up and exits 0', async () => {

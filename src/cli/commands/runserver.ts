@@ -8,10 +8,11 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
 import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
-import { lastLines, readPidFile, readRuntime, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
+import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
 import { probePort, waitAccepting } from '../_net.js'
 import { isAlive, startTime } from '../_process.js'
 import { painter, useColor } from '../_color.js'
+import { rpcExposureWarning } from '../rpc-exposure.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
@@ -79,17 +80,18 @@ async function checkPort(addr: ResolvedAddress): Promise<void> {
 
 async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[], ctx: CommandContext, name: string): Promise<number> {
   const paint = painter(useColor(ctx.stdout, ctx.env))
-  const recorded = readPidFile(paths) ?? readRuntime(paths)?.pid
-  if (recorded !== undefined) {
-    if (isAlive(recorded)) {
-      throw new CliError(
-        'RR_ERR_ALREADY_RUNNING',
-        `RoadRunner already appears to be running (${paths.pidFile} exists, pid ${recorded}).\nStop it with: npx pionia stopserver`,
-      )
-    }
+  const running = recordedInstance(paths)
+  if (running !== undefined) {
+    throw new CliError(
+      'RR_ERR_ALREADY_RUNNING',
+      `RoadRunner already appears to be running (${paths.pidFile} exists, pid ${running}).\nStop it with: npx pionia stopserver`,
+    )
+  }
+  const stale = readPidFile(paths) ?? readRuntime(paths)?.pid
+  if (stale !== undefined || existsSync(paths.runtimeFile)) {
     rmSync(paths.pidFile, { force: true })
     rmSync(paths.runtimeFile, { force: true })
-    ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (process ${recorded} is gone).\n`)
+    ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
   await checkPort(addr)
   const started = await startDetached(paths, args, rrEnv(ctx.env))
@@ -173,6 +175,8 @@ Options:
       if (o.startsWith('http.address=')) throw new CliError('RR_ERR_BAD_OPTION', 'Set the listen address with --host/--port (runserver passes http.address to rr itself).')
     }
     const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: addr.address !== addr.fromFile ? addr.address : undefined, overrides })
+    const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
+    if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
     const name = appName(paths.root, ctx.env)
     if (values.detach) return detach(paths, addr, args, ctx, name)
 

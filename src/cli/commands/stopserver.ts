@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { defineCommand, type CommandContext } from '../command.js'
 import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
-import { readPidFile, readRuntime } from '../rr-process.js'
+import { readRuntime, recordedInstance } from '../rr-process.js'
 import { accepts } from '../_net.js'
-import { commandLine, isAlive, killGroup, sleep, startTime } from '../_process.js'
+import { isAlive, killGroup, sleep } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { resolveOrFail } from './runserver.js'
 
@@ -29,21 +29,6 @@ function gracePeriodSeconds(paths: ProjectPaths): number {
   return 30
 }
 
-/** The recorded rr pid when it is still the same live rr process; undefined otherwise. */
-function ourInstance(paths: ProjectPaths): number | undefined {
-  const runtime = readRuntime(paths)
-  const pid = readPidFile(paths) ?? runtime?.pid
-  if (pid === undefined || !isAlive(pid)) return undefined
-  if (runtime?.pid === pid && runtime.pid_start !== undefined) {
-    const now = startTime(pid)
-    return now === undefined || now === runtime.pid_start ? pid : undefined
-  }
-  // A foreground runserver writes .pid only: accept it when the process is an rr serve.
-  const cmd = commandLine(pid)
-  return cmd === undefined || / serve\b/.test(cmd) ? pid : undefined
-}
-
-/** Runs `rr stop` (it sends rr one SIGTERM); resolves true when it succeeded. */
 function rrStop(paths: ProjectPaths, force: boolean, ctx: CommandContext): Promise<boolean> {
   if (!existsSync(paths.binary)) return Promise.resolve(false)
   const args = ['-w', paths.configDir, 'stop', '-c', paths.config, ...(force ? ['-f'] : [])]
@@ -116,7 +101,7 @@ Options:
       }
     }
 
-    const pid = ourInstance(paths)
+    const pid = recordedInstance(paths)
     if (pid === undefined) {
       const stale = existsSync(paths.pidFile) || existsSync(paths.runtimeFile)
       rmSync(paths.pidFile, { force: true })
