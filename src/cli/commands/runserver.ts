@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
 import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
-import { lastLines, readPidFile, readRuntime, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
+import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
 import { probePort, waitAccepting } from '../_net.js'
 import { isAlive, startTime } from '../_process.js'
 import { painter, useColor } from '../_color.js'
@@ -80,17 +80,18 @@ async function checkPort(addr: ResolvedAddress): Promise<void> {
 
 async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[], ctx: CommandContext, name: string): Promise<number> {
   const paint = painter(useColor(ctx.stdout, ctx.env))
-  const recorded = readPidFile(paths) ?? readRuntime(paths)?.pid
-  if (recorded !== undefined) {
-    if (isAlive(recorded)) {
-      throw new CliError(
-        'RR_ERR_ALREADY_RUNNING',
-        `RoadRunner already appears to be running (${paths.pidFile} exists, pid ${recorded}).\nStop it with: npx pionia stopserver`,
-      )
-    }
+  const running = recordedInstance(paths)
+  if (running !== undefined) {
+    throw new CliError(
+      'RR_ERR_ALREADY_RUNNING',
+      `RoadRunner already appears to be running (${paths.pidFile} exists, pid ${running}).\nStop it with: npx pionia stopserver`,
+    )
+  }
+  const stale = readPidFile(paths) ?? readRuntime(paths)?.pid
+  if (stale !== undefined || existsSync(paths.runtimeFile)) {
     rmSync(paths.pidFile, { force: true })
     rmSync(paths.runtimeFile, { force: true })
-    ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (process ${recorded} is gone).\n`)
+    ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
   await checkPort(addr)
   const started = await startDetached(paths, args, rrEnv(ctx.env))
