@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll } from 'vitest'
 import { execa, type Options, type ResultPromise } from 'execa'
 import { stringify } from 'yaml'
 import { ROOT, rrBinary } from '../helpers/rr.js'
@@ -125,3 +126,23 @@ export async function get(port: number, path: string, timeoutMs = 30_000): Promi
 
 /** Processes (node workers, rr) whose command line mentions the project dir. */
 export { processesMatching } from '../helpers/rr.js'
+
+/**
+ * A `project(...)` factory for one test file: every project it makes is removed, and every CLI
+ * process still running is interrupted, after the file's tests.
+ */
+export function useProjects(cleanup?: (p: Project) => Promise<unknown>): (options?: ProjectOptions) => Project {
+  const projects: Project[] = []
+  afterAll(async () => {
+    await stopAll()
+    for (const p of projects) {
+      await cleanup?.(p)
+      p.remove()
+    }
+  })
+  return (options) => {
+    const p = makeProject(options)
+    projects.push(p)
+    return p
+  }
+}

@@ -4,22 +4,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { Settings } from '../../src/config/settings.js'
 import { freePort } from '../helpers/rr.js'
-import { get, makeProject, rrConfig, startCli, stopAll, type Project } from './_project.js'
+import { get, rrConfig, startCli, useProjects } from './_project.js'
 
-const projects: Project[] = []
-afterAll(async () => {
-  await stopAll()
-  for (const p of projects) p.remove()
-})
-function project(...args: Parameters<typeof makeProject>): Project {
-  const p = makeProject(...args)
-  projects.push(p)
-  return p
-}
+const project = useProjects()
 
 describe('help and suggestions', () => {
   it('pionia --help lists every command with its summary', async () => {

@@ -6,23 +6,12 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/rr.js'
-import { get, makeProject, processesMatching, rrConfig, startCli, stopAll, type Project } from './_project.js'
+import { get, processesMatching, rrConfig, startCli, useProjects, type Project } from './_project.js'
 
-const projects: Project[] = []
-afterAll(async () => {
-  await stopAll()
-  for (const p of projects) {
-    await p.run(['stopserver', '--force'])
-    p.remove()
-  }
-})
-function project(port: number): Project {
-  const p = makeProject({ rrYaml: rrConfig(port) })
-  projects.push(p)
-  return p
-}
+const makeOne = useProjects((p) => p.run(['stopserver', '--force']))
+const project = (port: number): Project => makeOne({ rrYaml: rrConfig(port) })
 
 /** A pid that certainly belongs to no process now. */
 async function deadPid(): Promise<number> {

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { freePort, rrBinary } from '../helpers/rr.js'
-import { makeProject, type Project } from './_project.js'
+import { useProjects, type Project } from './_project.js'
 
 type Mode = 'ok' | 'badDigest' | 'noAsset' | 'rateLimit' | 'interrupt'
 let mode: Mode = 'ok'
@@ -22,7 +22,7 @@ let api = ''
 let archive: Buffer
 let digest = ''
 const work = mkdtempSync(join(tmpdir(), 'pionia-setup-'))
-const projects: Project[] = []
+const makeOne = useProjects((p) => p.run(['stopserver', '--force']))
 
 const TARGETS = ['linux-amd64.tar.gz', 'linux-arm64.tar.gz', 'unknown-musl-amd64.tar.gz', 'darwin-arm64.tar.gz', 'darwin-amd64.zip', 'windows-amd64.zip', 'freebsd-amd64.tar.gz']
 
@@ -84,7 +84,6 @@ beforeAll(async () => {
 afterAll(() => {
   server?.close()
   rmSync(work, { recursive: true, force: true })
-  for (const p of projects) p.remove()
 })
 
 beforeEach(() => {
@@ -93,9 +92,7 @@ beforeEach(() => {
 })
 
 function project(): Project {
-  const p = makeProject({ withRr: false })
-  projects.push(p)
-  return p
+  return makeOne({ withRr: false })
 }
 
 const setup = (p: Project, args: string[], env: Record<string, string> = {}) =>

@@ -6,20 +6,11 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/rr.js'
-import { get, makeProject, processesMatching, rrConfig, startCli, stopAll, type Project } from './_project.js'
+import { get, processesMatching, rrConfig, startCli, useProjects, type Project } from './_project.js'
 
-const projects: Project[] = []
-afterAll(async () => {
-  await stopAll()
-  for (const p of projects) p.remove()
-})
-function project(...args: Parameters<typeof makeProject>): Project {
-  const p = makeProject(...args)
-  projects.push(p)
-  return p
-}
+const project = useProjects()
 
 function rrCmdline(p: Project): string[] {
   const { pid } = JSON.parse(readFileSync(join(p.dir, '.rr.runtime.json'), 'utf8')) as { pid: number }

@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
+import { str } from '../_args.js'
 import { updateIniFile } from '../ini-edit.js'
 import { painter, useColor } from '../_color.js'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 export default defineCommand({
   name: 'maintenance:on',

@@ -7,12 +7,12 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
+import { str } from '../_args.js'
 import { projectPaths, readRrConfig, workerEntry } from '../project.js'
 import { readState, setServerCommand, stateFile } from '../optimize-state.js'
 import { compileApp } from '../compile.js'
 import { painter, useColor } from '../_color.js'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
 export default defineCommand({
   name: 'optimize',

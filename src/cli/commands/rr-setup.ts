@@ -6,6 +6,7 @@
 import { copyFileSync, chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext } from '../command.js'
+import { str } from '../_args.js'
 import { rrVersion } from '../project.js'
 import { painter, useColor, type Paint } from '../_color.js'
 import { defaultRrYaml } from '../templates/rr-yaml.js'
@@ -20,7 +21,6 @@ import { parseVersion, versionMatcher } from '../setup/version.js'
 /** The RoadRunner version this pionia is tested with. */
 export const PINNED_VERSION = '2025.1.15'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
 /** Moves a verified temp binary into place; a failed check removes it. */
 async function install(tmp: string, dest: string): Promise<string> {

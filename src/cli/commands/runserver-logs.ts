@@ -4,13 +4,13 @@
  */
 import { existsSync } from 'node:fs'
 import { CliError, defineCommand } from '../command.js'
+import { str } from '../_args.js'
 import { projectPaths } from '../project.js'
 import { LogLineWriter } from '../log-format.js'
 import { follow, tailLines } from '../tail.js'
 import { sleep } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
 export default defineCommand({
   name: 'runserver:logs',

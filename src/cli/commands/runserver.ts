@@ -6,6 +6,7 @@
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
+import { str } from '../_args.js'
 import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
 import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
@@ -14,7 +15,6 @@ import { isAlive, startTime } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { rpcExposureWarning } from '../rpc-exposure.js'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
 /** Whether `dir` or a parent has node_modules/<name>. */
 function hasPackage(dir: string, name: string): boolean {

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { defineCommand, type CommandContext } from '../command.js'
+import { str } from '../_args.js'
 import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
 import { readRuntime, recordedInstance } from '../rr-process.js'
 import { accepts } from '../_net.js'
@@ -14,7 +15,6 @@ import { isAlive, killGroup, sleep } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { resolveOrFail } from './runserver.js'
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
 /** endure.grace_period of the config in seconds (rr's default 30). */
 function gracePeriodSeconds(paths: ProjectPaths): number {
