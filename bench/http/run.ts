@@ -4,6 +4,7 @@
  *   A2  the same through a Hono app
  *   A3  the same with the native undici Response (`lightResponse: false`)
  *   B   rr + a null worker answering one pre-encoded frame (rr's own ceiling)
+ *   B2  rr + the foundation's worker loop answering a pre-encoded context (cost of the loop)
  *   C   node:http cluster, no rr
  * Load: autocannon over loopback (connections, duration below). Prints req/s, p50, p99 and the
  * ratios A/B and A/C; then the worker's RSS after 10,000 and after 100,000 requests.
@@ -92,6 +93,7 @@ const lines: Line[] = [
   { id: 'A2', label: 'rr + pionia worker (Hono app)', start: (p) => rrWith(p, 'hello.ts', { BENCH_VARIANT: 'hono' }) },
   { id: 'A3', label: 'rr + pionia worker (native Response)', start: (p) => rrWith(p, 'hello.ts', { BENCH_VARIANT: 'native' }) },
   { id: 'B', label: 'rr + null worker (pre-encoded frame)', start: (p) => rrWith(p, 'null.ts') },
+  { id: 'B2', label: 'rr + runWorker loop, pre-encoded answer', start: (p) => rrWith(p, 'null-loop.ts') },
   {
     id: 'C',
     label: `node:http cluster, no rr`,
@@ -186,7 +188,7 @@ for (const [id, name] of [['B', 'A/B'], ['C', 'A/C']] as const) {
   const other = get(id)
   if (A && other) out.push(`\n${name} = ${(A.rps / other.rps).toFixed(2)}`)
 }
-for (const id of ['A2', 'A3']) {
+for (const id of ['A2', 'A3', 'B2']) {
   const x = get(id)
   const B = get('B')
   if (x && B) out.push(`${id}/B = ${(x.rps / B.rps).toFixed(2)}`)
@@ -195,7 +197,7 @@ for (const id of ['A2', 'A3']) {
 // figure that decides throughput once the cores are saturated, and that other load on the machine
 // does not distort the way it distorts req/s.
 const B = get('B')
-for (const id of ['A', 'A2', 'A3']) {
+for (const id of ['A', 'A2', 'A3', 'B2']) {
   const x = get(id)
   if (x && B) {
     const budget = (B.serverUs + B.workerUs) / (x.serverUs + x.workerUs)

@@ -49,7 +49,6 @@ export class RrHttpContext implements HttpContext {
   readonly #body: Buffer
   readonly #writer: Pick<ResponseWriter, 'onStop' | 'earlyHints'> | undefined
   #abort: AbortController | undefined
-  #gone = false
   #cookies: Record<string, string> | undefined
   #form: FormTree | undefined | null = null
   #uploads: Promise<UploadTree> | undefined
@@ -58,10 +57,6 @@ export class RrHttpContext implements HttpContext {
     this.raw = raw
     this.#body = body
     this.#writer = writer
-    writer?.onStop(() => {
-      this.#gone = true
-      this.#abort?.abort(gone())
-    })
   }
 
   get remoteAddr(): string {
@@ -101,8 +96,9 @@ export class RrHttpContext implements HttpContext {
 
   get signal(): AbortSignal {
     if (!this.#abort) {
-      this.#abort = new AbortController()
-      if (this.#gone) this.#abort.abort(gone())
+      // Created on first use only: most handlers never look at it.
+      const abort = (this.#abort = new AbortController())
+      this.#writer?.onStop(() => abort.abort(gone()))
     }
     return this.#abort.signal
   }
