@@ -36,6 +36,8 @@ export interface CreateLoadOptions {
   timeoutSec?: number
   /** Prefix of every title (to count this run's rows). */
   prefix: string
+  /** Cap on requests per second over all connections (autocannon overallRate). */
+  rate?: number
 }
 
 /** POSTs task.create with a unique title per request for `durationSec` against 127.0.0.1. */
@@ -50,6 +52,7 @@ export async function runCreateLoad(options: CreateLoadOptions): Promise<CreateL
     connections: options.connections ?? 8,
     ...(options.amount ? { amount: options.amount } : { duration: options.durationSec ?? 10 }),
     timeout: options.timeoutSec ?? 20,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [
       {
         method: 'POST',
