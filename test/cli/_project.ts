@@ -3,7 +3,7 @@
  * ./rr (the real rr built by scripts/build-rr) and node_modules with pionia and tsx linked in.
  * The CLI is the built one (bin/pionia.js → dist/), driven with execa like a user's shell.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
@@ -124,8 +124,25 @@ export async function get(port: number, path: string, timeoutMs = 30_000): Promi
   }
 }
 
-/** Processes (node workers, rr) whose command line mentions the project dir. */
-export { processesMatching } from '../helpers/rr.js'
+/**
+ * Live processes of a project: rr (its command line names the dir) and its workers (rr starts them
+ * in the config dir, so their cwd is the dir; their command line is just `node … worker.ts`).
+ */
+export function projectProcesses(dir: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`)
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (cmd === '') continue // a zombie: already exited, waiting to be reaped
+      if (cwd === dir || cmd.includes(dir)) found.push(Number(entry))
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found
+}
 
 /**
  * A `project(...)` factory for one test file: every project it makes is removed, and every CLI

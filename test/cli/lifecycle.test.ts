@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/rr.js'
-import { get, processesMatching, rrConfig, startCli, useProjects, type Project } from './_project.js'
+import { get, projectProcesses, rrConfig, startCli, useProjects, type Project } from './_project.js'
 
 const makeOne = useProjects((p) => p.run(['stopserver', '--force']))
 const project = (port: number): Project => makeOne({ rrYaml: rrConfig(port) })
@@ -75,7 +75,7 @@ describe('detach → logs → stopserver', () => {
     expect(existsSync(join(p.dir, '.rr.runtime.json'))).toBe(false)
     expect(() => process.kill(runtime.pid as number, 0)).toThrow()
     expect(() => process.kill(workerPid, 0)).toThrow()
-    expect(processesMatching(p.dir)).toEqual([])
+    expect(projectProcesses(p.dir)).toEqual([])
 
     const again = await p.run(['stopserver'])
     expect(again.exitCode).toBe(0)

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/rr.js'
-import { get, processesMatching, rrConfig, startCli, useProjects, type Project } from './_project.js'
+import { get, projectProcesses, rrConfig, startCli, useProjects, type Project } from './_project.js'
 
 const project = useProjects()
 
@@ -63,7 +63,7 @@ describe('runserver in the foreground (real rr)', () => {
     expect((await get(port, '/fail')).status).toBe(500)
     await run.waitFor(/GET     \/fail/)
     const pid = Number(await (await get(port, '/pid')).text())
-    expect(processesMatching(p.dir).length).toBeGreaterThan(0)
+    expect(projectProcesses(p.dir).length).toBeGreaterThan(1) // rr and its worker
     run.proc.kill('SIGINT')
     const result = await run.proc
     expect(result.exitCode).toBe(0)
@@ -73,8 +73,26 @@ describe('runserver in the foreground (real rr)', () => {
     expect(out).not.toContain('"status":200') // formatted, not raw JSON
     expect(out).not.toContain('\x1b[') // not a TTY
     expect(() => process.kill(pid, 0)).toThrow()
-    expect(processesMatching(p.dir)).toEqual([])
+    expect(projectProcesses(p.dir)).toEqual([])
     expect(readFileSync(join(p.dir, '.rr.yaml'), 'utf8')).not.toContain('-o') // config untouched
+  })
+
+  it('a second Ctrl+C during a slow graceful stop kills rr, and the workers still go away', async () => {
+    const [port, rpc] = [await freePort(), await freePort()]
+    // rr's jobs plugin keeps idle pollers until endure.grace_period ends: the first stop is slow.
+    const jobs = { consume: ['q'], pool: { num_workers: 1 }, pipelines: { q: { driver: 'memory', config: { priority: 10 } } } }
+    const p = project({ rrYaml: rrConfig(port, { rpc: { listen: `tcp://127.0.0.1:${rpc}` }, jobs, endure: { grace_period: '60s' } }) })
+    const run = startCli(p, ['runserver'])
+    await run.waitFor(/Press Ctrl\+C to stop/)
+    expect((await get(port, '/api/v1/ping')).status).toBe(200)
+    expect(projectProcesses(p.dir).length).toBeGreaterThan(1)
+    run.proc.kill('SIGINT')
+    await run.waitFor(/stop signal received, grace timeout is: 60 seconds/)
+    run.proc.kill('SIGINT')
+    const result = await run.proc
+    expect(result.exitCode).toBe(137) // rr was killed: 128 + SIGKILL
+    for (let i = 0; i < 100 && projectProcesses(p.dir).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(projectProcesses(p.dir)).toEqual([])
   })
 
   it('--raw prints rr lines untouched', async () => {
@@ -96,7 +114,7 @@ describe('runserver in the foreground (real rr)', () => {
     const result = await p.run(['runserver'])
     expect(result.exitCode).toBe(1)
     expect(result.stdout + result.stderr).toContain('boot failure in worker.ts')
-    expect(processesMatching(p.dir)).toEqual([])
+    expect(projectProcesses(p.dir)).toEqual([])
   })
 })
 
