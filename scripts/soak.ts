@@ -177,7 +177,8 @@ while (Date.now() < end) {
   round++
   const amount = Math.max(50, Math.min(RATE * 30, Math.floor(((end - Date.now()) / 1000) * RATE)))
   const r = await runCreateLoad({ base, authorization, amount, connections: CONNECTIONS, timeoutSec: 30, prefix: `${prefix}-r${round}`, rate: RATE })
-  totals.sent += r.sent
+  // requests issued = answers + connection errors (autocannon's own `sent` also counts its initial rate budget)
+  totals.sent += r.answered + r.errors
   totals.ok2xx += r.ok2xx
   totals.errors += r.errors
   totals.timeouts += r.timeouts
@@ -187,7 +188,7 @@ while (Date.now() < end) {
   }
   for (const t of r.titles) titles.add(t)
   confirmed.push(...r.confirmed)
-  log(`round ${round}: ${r.sent} creates, 2xx ${r.ok2xx}, other ${JSON.stringify(r.other)}, errors ${r.errors}; ${jobs.accepted} jobs accepted; ${published.size} publications`)
+  log(`round ${round}: ${r.answered + r.errors} creates, 2xx ${r.ok2xx}, other ${JSON.stringify(r.other)}, errors ${r.errors}; ${jobs.accepted} jobs accepted; ${published.size} publications`)
 }
 running = false
 const killed = await killer.stop()
