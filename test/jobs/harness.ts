@@ -101,5 +101,12 @@ export async function startJobsRig(o: RigOptions): Promise<JobsRig> {
       rmSync(journalDir, { recursive: true, force: true })
     },
   }
+  // rr's RPC listens before the jobs plugin has its pipelines up (an amqp one dials RabbitMQ first;
+  // a push meanwhile gets "consumer not registered"): wait until every consumed pipeline is ready.
+  const consumed = o.consume ?? Object.keys(o.pipelines)
+  await rig.until('the consumed pipelines to be ready', async () => {
+    const stats = await rig.queue.stat().catch(() => [])
+    return consumed.every((name) => stats.some((st) => st.pipeline === name && st.ready))
+  }, 60_000)
   return rig
 }
