@@ -88,6 +88,9 @@ export class Moonlight {
   /** What the HTTP front needs of the app (its private parts included). */
   readonly #front: HttpFront
   #db: ConnectionManager | undefined
+  /** Scopes whose response has not been drained yet (their work runs at the latest on close()). */
+  readonly #pending = new Set<DeferScope>()
+  readonly #flushing = new Set<Promise<void>>()
   readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
   constructor(options: AppOptions = {}) {
@@ -183,8 +186,14 @@ export class Moonlight {
     return this
   }
 
-  /** Runs the shutdown hooks, then closes the database connections (pass it to serve's onShutdown). */
+  /**
+   * Runs pending deferred work, then the shutdown hooks, then closes the database connections
+   * (pass it to serve's onShutdown).
+   */
   close = async (): Promise<void> => {
+    // Deferred work of answered requests still runs (and is waited for) before anything closes.
+    for (const scope of [...this.#pending]) void this.#flush(scope)
+    await Promise.all([...this.#flushing])
     for (const fn of this.#shutdown.splice(0)) {
       try {
         await fn()
@@ -284,8 +293,21 @@ export class Moonlight {
 
   /** Flushes the scope on a later turn, or marks it done when nothing is pending. */
   #afterWork(scope: DeferScope): void {
-    if (!scope.closures.length && !scope.jobs.length) scope.flushed = true
-    else setImmediate(() => void runInScope(scope, () => flushScope(scope)))
+    if (!scope.closures.length && !scope.jobs.length) {
+      scope.flushed = true
+      return
+    }
+    this.#pending.add(scope)
+    setImmediate(() => void this.#flush(scope))
+  }
+
+  /** Flushes a scope, tracked so that close() can wait for it. */
+  #flush(scope: DeferScope): Promise<void> {
+    this.#pending.delete(scope)
+    const p = flushScope(scope)
+    this.#flushing.add(p)
+    void p.finally(() => this.#flushing.delete(p))
+    return p
   }
 
   async #dispatch(call: DispatchCall, onCall?: (request: MoonlightRequest) => void): Promise<Envelope> {
@@ -355,7 +377,8 @@ export class Moonlight {
       }
       const pending = scope.closures.length > 0 || scope.jobs.length > 0
       if (!pending) scope.flushed = true
-      res = makeResponse(text, status, headers, pending ? () => void runInScope(scope, () => flushScope(scope)) : undefined)
+      if (pending) this.#pending.add(scope)
+      res = makeResponse(text, status, headers, pending ? () => void this.#flush(scope) : undefined)
       const info = scope.routeInfo as RouteInfo | undefined
       if (info) {
         for (const m of this.#middleware) {

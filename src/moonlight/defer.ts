@@ -37,6 +37,8 @@ export interface DeferScope {
   routeInfo?: unknown
   /** The request's settings snapshot. */
   settings?: unknown
+  /** Set once flushing started. */
+  flushing?: Promise<void>
 }
 
 const storage = new AsyncLocalStorage<DeferScope>()
@@ -116,8 +118,13 @@ export function async(a: string | (() => unknown), action?: string, payload: Rec
   })
 }
 
-/** Runs everything the scope buffered: closures first, then jobs. Never throws. */
-export async function flushScope(scope: DeferScope): Promise<void> {
+/** Runs everything the scope buffered: closures first, then jobs. Never throws; a second call joins the first. */
+export function flushScope(scope: DeferScope): Promise<void> {
+  scope.flushing ??= runInScope(scope, () => drain(scope))
+  return scope.flushing
+}
+
+async function drain(scope: DeferScope): Promise<void> {
   while (scope.closures.length || scope.jobs.length) {
     const closures = scope.closures.splice(0)
     for (const c of closures) await runPending(c, scope.logger, 'Deferred async closure failed')

@@ -141,3 +141,27 @@ describe('async jobs with a queue (the jobs layer installs one)', () => {
     expect(failing.logger.lines.some((l) => l.message === 'Moonlight job queue unavailable: rr jobs RPC refused the connection')).toBe(true)
   })
 })
+
+describe('close()', () => {
+  it('runs and waits for deferred work that has not run yet, then closes', async () => {
+    events.length = 0
+    const { app } = makeApp()
+    class Slow extends Service {
+      async slowAction() {
+        defer(async () => {
+          await new Promise((r) => setTimeout(r, 50))
+          events.push('slow deferred done')
+        })
+        return response(0, 'ok')
+      }
+    }
+    app.switch('v1', { slow: Slow })
+    app.onShutdown(() => events.push('shutdown hook'))
+    // the body is never read (the server went away): the work must still run on close
+    await app.fetch(new Request('http://localhost/api/v1/', { method: 'POST', body: '{"service":"slow","action":"slow"}' }))
+    const read = await app.fetch(new Request('http://localhost/api/v1/', { method: 'POST', body: '{"service":"slow","action":"slow"}' }))
+    await read.text()
+    await app.close()
+    expect(events).toEqual(['slow deferred done', 'slow deferred done', 'shutdown hook'])
+  })
+})
