@@ -69,6 +69,9 @@ export async function startJobsRig(o: RigOptions): Promise<JobsRig> {
         consume: o.consume ?? Object.keys(o.pipelines),
         pipelines: o.pipelines,
       },
+      // rr's jobs plugin (v5.1.9) stops only when endure's grace period ends: its pollers block on
+      // the empty priority queue and never see the stop signal. 30 s by default; 3 s here.
+      endure: { grace_period: '3s' },
       ...o.extra,
     },
     env: { JOBS_DB: dbPath, ...o.env },

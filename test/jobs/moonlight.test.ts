@@ -34,6 +34,8 @@ describe('moonlight().async on rr jobs (DeskFlow)', () => {
     config.jobs.pool.num_workers = 1
     config.server.command = nodeCommand('worker.ts').join(' ')
     delete config.version
+    // rr's jobs plugin stops only when the grace period ends (pollers block on an empty queue)
+    config.endure = { grace_period: '3s' }
     jobsOn()
     rr = await startRr({ config, cwd: project.root, waitForUrl: `http://127.0.0.1:${port}/api/v1/ping` })
     send = (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init)
