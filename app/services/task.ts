@@ -3,7 +3,7 @@
  * validates its input, and defers the assignment email so the client gets its answer first.
  */
 import { Service, response, defer, type RequestData } from '../../src/moonlight/index.js'
-import { pageInfo, readPage } from './pagination.js'
+import { pageInfo, readPage } from '../../src/moonlight/index.js'
 import { realtime } from '../../src/moonlight/realtime/index.js'
 import { cache } from '../../src/moonlight/cache.js'
 

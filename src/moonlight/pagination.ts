@@ -1,15 +1,23 @@
 /**
  * Pagination for list actions: `limit`/`offset` at the top level or under `pagination`/`search`
  * (either case), and the paginated result shape of Pionia's generic services.
+ * @module
  */
-import { ValidationError, type RequestData } from '../../src/moonlight/index.js'
+import { ValidationError } from './errors.js'
+import type { RequestData } from './data.js'
 
+/** A requested page. */
 export interface Page {
   limit: number
   offset: number
 }
 
-/** Reads limit (1..100, default 10) and offset (>= 0, default 0). */
+/**
+ * Reads limit (1..100, default `defaultLimit`) and offset (>= 0, default 0).
+ * @example
+ * import { readPage } from 'pionia/moonlight'
+ * const { limit, offset } = readPage(data)
+ */
 export function readPage(data: RequestData, defaultLimit = 10): Page {
   const nested = ['pagination', 'PAGINATION', 'search', 'SEARCH'].map((k) => (data.has(k) ? data.getData(k) : undefined)).find(Boolean)
   const src = nested ?? data

@@ -49,21 +49,30 @@ describe('DeskFlow on PostgreSQL', () => {
     expect(pids.size).toBe(1)
   })
 
-  it('runs project CRUD with login, 404 for a missing id', async () => {
+  it('runs project CRUD (GenericService) with login, pagination, random, 404 for a missing id', async () => {
     const login = await call(send, { service: 'member', action: 'login', email: 'jamie@northwind.studio', password: 'secret' })
     const auth = { authorization: `Bearer ${login.body.returnData.token}` }
     const anon = await call(send, { service: 'project', action: 'create', name: 'Brand refresh' })
     expect(anon.status).toBe(401)
     const created = await call(send, { service: 'project', action: 'create', name: 'Brand refresh', client: 'Fabrikam' }, auth)
-    expect(created.body).toMatchObject({ returnCode: 0, returnMessage: 'Project created', returnData: { project: { name: 'Brand refresh', status: 'active' } } })
-    const id = created.body.returnData.project.id
+    expect(created.body).toMatchObject({ returnCode: 0, returnMessage: 'Created', returnData: { name: 'Brand refresh', client: 'Fabrikam', status: 'active' } })
+    const id = created.body.returnData.id
+    const short = await call(send, { service: 'project', action: 'create', name: 'BR' }, auth)
+    expect(short.body).toMatchObject({ returnCode: 422, returnMessage: 'name must be at least 3 characters' })
     const updated = await call(send, { service: 'project', action: 'update', id, status: 'paused' }, auth)
-    expect(updated.body.returnData.project).toMatchObject({ id, status: 'paused', client: 'Fabrikam' })
-    expect((await call(send, { service: 'project', action: 'retrieve', id })).body.returnData.project.status).toBe('paused')
-    expect((await call(send, { service: 'project', action: 'delete', id }, auth)).body.returnMessage).toBe('Project deleted')
+    expect(updated.body).toMatchObject({ returnMessage: 'Updated', returnData: { id, status: 'paused', client: 'Fabrikam' } })
+    const nothing = await call(send, { service: 'project', action: 'update', id }, auth)
+    expect(nothing.body).toMatchObject({ returnCode: 422, returnMessage: 'Nothing to update: send one of name, client, status' })
+    expect((await call(send, { service: 'project', action: 'retrieve', id })).body.returnData.status).toBe('paused')
+    const list = await call(send, { service: 'project', action: 'list', pagination: { limit: 2, offset: 1 } })
+    expect(list.body.returnData).toMatchObject({ current_limit: 2, current_offset: 1, total_count: 3, results_count: 2, has_previous: true, has_next: false, next_offset: null, prev_offset: 0 })
+    expect(list.body.returnData.results.map((p: { id: number }) => p.id)).toEqual([2, id])
+    const random = await call(send, { service: 'project', action: 'random', size: 2 })
+    expect(random.body.returnData).toHaveLength(2)
+    expect((await call(send, { service: 'project', action: 'delete', id }, auth)).body).toMatchObject({ returnMessage: 'Deleted', returnData: { id } })
     const gone = await call(send, { service: 'project', action: 'retrieve', id })
     expect(gone.status).toBe(404)
-    expect(gone.body.returnMessage).toBe(`Project ${id} not found`)
+    expect(gone.body.returnMessage).toBe(`project ${id} not found`)
     const profile = await call(send, { service: 'member', action: 'profile' }, auth)
     expect(profile.body.returnData.member).toMatchObject({ email: 'jamie@northwind.studio', role: 'designer' })
   })
