@@ -2,7 +2,7 @@
  * pushBatch of 20,000 jobs into a memory pipeline consumed by 2 workers on the real rr:
  * jobs/s end to end (first push → last consumer log line), pushBatch call latency (chunks of
  * CHUNK jobs), and single push() latency; once with the in-flight journal on (the default for
- * memory pipelines) and once with it off.
+ * memory pipelines) and once with it off; interleaved, best end-to-end run of two each.
  *   node --import tsx bench/jobs/push-batch.ts [total=20000] [chunk=1000]
  */
 import { freePort, nodeCommand, startRr } from '../../test/helpers/rr.js'
@@ -12,6 +12,7 @@ const TOTAL = Number(process.argv[2] ?? 20_000)
 const CHUNK = Number(process.argv[3] ?? 1000)
 const SINGLES = 2000
 
+const loadBefore = (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
@@ -24,6 +25,7 @@ async function run(journal: boolean) {
       rpc: { listen: `tcp://127.0.0.1:${rpcPort}` },
       server: { command: nodeCommand('bench/jobs/consumer.ts'), relay: 'pipes' },
       logs: { level: 'info', mode: 'production' },
+      endure: { grace_period: '3s' },
       jobs: {
         pool: { num_workers: 2, allocate_timeout: '60s', destroy_timeout: '5s' },
         consume: ['bench'],
@@ -91,11 +93,17 @@ async function run(journal: boolean) {
   }
 }
 
-const on = await run(true)
-const off = await run(false)
+// Interleaved on/off/on/off, best of two each: on a shared machine the load moves between runs.
+type Result = Awaited<ReturnType<typeof run>>
+const best = (a: Result, b: Result) => (a.e2e >= b.e2e ? a : b)
+const on1 = await run(true)
+const off1 = await run(false)
+const on = best(on1, await run(true))
+const off = best(off1, await run(false))
 const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 process.stderr.write(
   `pushBatch ${f(TOTAL)} jobs (chunks of ${f(CHUNK)}), memory driver, 2 consumers, node ${process.version}\n` +
+    `load average before: ${loadBefore}\n` +
     `| measure | journal on (default) | journal off | on/off |\n|---|---|---|---|\n` +
     `| end to end (first push → last ack logged) | ${f(on.e2e)} jobs/s | ${f(off.e2e)} jobs/s | ${(on.e2e / off.e2e).toFixed(2)}x |\n` +
     `| push rate (pushBatch calls only) | ${f(on.pushRate)} jobs/s | ${f(off.pushRate)} jobs/s | |\n` +
