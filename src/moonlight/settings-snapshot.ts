@@ -5,6 +5,7 @@
  * settings.ini or .env applies from the next request on.
  * @module
  */
+import { existsSync } from 'node:fs'
 import { Settings, type Sections } from '../config/settings.js'
 
 export class SettingsSnapshot extends Settings {
@@ -14,7 +15,9 @@ export class SettingsSnapshot extends Settings {
   constructor(base: Settings) {
     super(base.root)
     this.#sections = base.sections()
-    this.#dotenv = base.dotenv()
+    // Settings.dotenv() stats with an exception when the file is missing (common in production,
+    // where the environment holds the values); existsSync answers that case without one.
+    this.#dotenv = existsSync(base.envPath) ? base.dotenv() : {}
   }
 
   override sections(): Sections {
