@@ -51,6 +51,20 @@ describe('Express app behind rr', () => {
     expect(await res.json()).toEqual({ name: 'Ann Lee', tags: ['x', 'y'], addr: { city: 'Oslo' } })
   })
 
+  it('re-encodes a multipart form rr parsed, files included, for multipart parsers', async () => {
+    const file = pattern(5, 300 * 1024)
+    const fd = new FormData()
+    fd.append('title', 'report')
+    fd.append('doc', new File([file], 'report.bin', { type: 'application/octet-stream' }))
+    const res = await fetch(`${s.base}/multipart`, { method: 'POST', body: fd })
+    const out = (await res.json()) as { length: number; contentLength: number; entries: [string, string][] }
+    expect(out.contentLength).toBe(out.length)
+    expect(out.entries).toEqual([
+      ['title', 'report'],
+      ['doc', `file:report.bin:${file.length}:${createHash('sha256').update(file).digest('hex')}`],
+    ])
+  })
+
   it('sends the status of res.sendStatus', async () => {
     const res = await fetch(`${s.base}/status/418`)
     expect(res.status).toBe(418)
