@@ -55,9 +55,10 @@ Options:
         await sleep(200)
       }
     }
+    // Take the offset before saying "Following": a line written after the header is never skipped.
+    const { lines: first, offset, partial } = tailLines(path, lines)
     ctx.stdout.write(paint('yellow', `Following ${path}${followIt ? ' (Ctrl+C to stop)' : ''}`) + '\n')
     const writer = new LogLineWriter((l) => ctx.stdout.write(`${l}\n`), { raw: Boolean(values.raw), color })
-    const { lines: first, offset, partial } = tailLines(path, lines)
     for (const l of first) writer.push(`${l}\n`)
     if (!followIt) {
       writer.push(partial)
