@@ -95,6 +95,18 @@ describe('runserver in the foreground (real rr)', () => {
     expect(projectProcesses(p.dir)).toEqual([])
   })
 
+  it('colours the status when colours are on (FORCE_COLOR stands in for a TTY); NO_COLOR wins', async () => {
+    const port = await freePort()
+    const p = project({ rrYaml: rrConfig(port) })
+    const run = startCli(p, ['runserver'], { env: { FORCE_COLOR: '1', NO_COLOR: '', PORT: '', SERVER_PORT: '', HOST: '', SERVER_HOST: '' } })
+    await run.waitFor(/Press Ctrl\+C to stop/)
+    await get(port, '/fail')
+    await run.waitFor(/\/fail/)
+    run.proc.kill('SIGINT')
+    expect((await run.proc).exitCode).toBe(0)
+    expect(run.output()).toMatch(/GET {5}\/fail {2}\x1b\[31m500\x1b\[0m {2}4 B/)
+  })
+
   it('--raw prints rr lines untouched', async () => {
     const port = await freePort()
     const p = project({ rrYaml: rrConfig(port) })
