@@ -1,6 +1,6 @@
 /**
  * The hand-run soak (not part of CI): DeskFlow under the real rr and the real Centrifugo for N minutes
- * of mixed load on loopback, with a random http worker SIGKILLed on a fixed period.
+ * of mixed load on loopback, with a random http worker SIGKILLed on a fixed period (0: never).
  *
  *   node --import tsx scripts/soak.ts [--minutes=10] [--kill-every=5] [--rate=60] [--connections=4]
  *
@@ -132,7 +132,10 @@ const confirmed: string[] = []
 const jobs = { sent: 0, accepted: 0, fallback: 0, failed: 0, failedStatuses: {} as Record<string, number>, emails: [] as string[] }
 let running = true
 
-const killer = startKiller(async () => (await informer(rpc).workers('http')).map((w) => w.pid), KILL_EVERY_S * 1000)
+// --kill-every=0: no kills (to watch long-lived workers' RSS)
+const killer = KILL_EVERY_S > 0
+  ? startKiller(async () => (await informer(rpc).workers('http')).map((w) => w.pid), KILL_EVERY_S * 1000)
+  : { stop: async (): Promise<number[]> => [] }
 
 const jobLoop = (async () => {
   let n = 0
