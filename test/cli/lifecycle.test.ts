@@ -83,6 +83,27 @@ describe('detach → logs → stopserver', () => {
   })
 })
 
+describe('a detached start that fails', () => {
+  it("reports rr's exit code and the end of its log, and records nothing", async () => {
+    const [port, rpc] = [await freePort(), await freePort()]
+    const blocker = createServer((s) => s.on('error', () => {}).end())
+    await new Promise<void>((r) => blocker.listen(rpc, '127.0.0.1', r))
+    try {
+      const p = makeOne({ rrYaml: rrConfig(port, { rpc: { listen: `tcp://127.0.0.1:${rpc}` } }) })
+      const r = await p.run(['runserver', '--detach'])
+      expect(r.exitCode).toBe(1)
+      expect(r.stderr).toContain('RoadRunner exited during start (exit code 1).')
+      expect(r.stderr).toContain('address already in use')
+      expect(r.stderr).toContain('npx pionia runserver:logs --no-follow')
+      expect(existsSync(join(p.dir, '.pid'))).toBe(false)
+      expect(existsSync(join(p.dir, '.rr.runtime.json'))).toBe(false)
+      expect(projectProcesses(p.dir)).toEqual([])
+    } finally {
+      blocker.close()
+    }
+  })
+})
+
 describe('stale and foreign processes', () => {
   it('runserver --detach removes a stale pid file and starts', async () => {
     const port = await freePort()

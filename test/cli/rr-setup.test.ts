@@ -207,6 +207,10 @@ describe('rr:setup without GitHub', () => {
     expect(ok.exitCode, ok.stderr).toBe(0)
     expect(ok.stdout).toContain(`==> Adopting ${rrBinary()}`)
     expect(ok.stdout).toContain('rr version 2025.1.15')
+    const elsewhere = await setup(p, ['--binary', rrBinary(), '--location', 'tools'])
+    expect(elsewhere.exitCode, elsewhere.stderr).toBe(0)
+    expect(execFileSync(join(p.dir, 'tools/rr'), ['--version'], { encoding: 'utf8' })).toMatch(/^rr version 2025\.1\.15 /)
+    expect(elsewhere.stdout).toContain(`Note: runserver runs ./rr from the app root; this one is in ${join(p.dir, 'tools')}.`)
   })
 
   it('the default .rr.yaml it writes boots the app (http + jobs pools) under the real rr', async () => {
