@@ -15,10 +15,29 @@ const EMPTY = Buffer.alloc(0)
 /** Statuses whose responses carry no body (Go refuses to write one). */
 const NO_BODY_STATUS = new Set([204, 205, 304])
 
+function byteLength(body: Uint8Array | readonly Uint8Array[]): number {
+  if (body instanceof Uint8Array) return body.byteLength
+  let n = 0
+  for (const b of body) n += b.byteLength
+  return n
+}
+
+/** True when the headers already fix the framing (a length, an encoding, or trailers, which need chunked). */
+function hasLength(headers: readonly HeaderEntry[]): boolean {
+  for (const [name] of headers) {
+    if (name.length === 14 || name.length === 17 || name.length === 7) {
+      const l = name.toLowerCase()
+      if (l === 'content-length' || l === 'transfer-encoding' || l === 'trailer') return true
+    }
+  }
+  return false
+}
+
 export class ResponseWriter {
   readonly #worker: Worker
   readonly #headOnly: boolean
-  #context: Buffer | null = null
+  /** Status and headers not sent yet (encoded when the first frame goes out). */
+  #headers: readonly HeaderEntry[] | null = null
   #status = 0
   #streaming = false
   #ended = false
@@ -44,7 +63,7 @@ export class ResponseWriter {
 
   /** True once a response frame (other than early hints) went out: the status can no longer change. */
   get started(): boolean {
-    return this.#status !== 0 && this.#context === null
+    return this.#status !== 0 && this.#headers === null
   }
 
   /** True once `end()` ran. */
@@ -82,7 +101,19 @@ export class ResponseWriter {
       throw new RangeError(`response status must be an integer from 200 to 599, got ${status}`)
     }
     this.#status = status
-    this.#context = encodeResponseContext(status, headers)
+    this.#headers = headers
+  }
+
+  /** The pending status and headers as a context (once), or nothing when they were sent. */
+  #takeContext(bodyLength: number): Uint8Array {
+    let h = this.#headers
+    if (h === null) return EMPTY
+    this.#headers = null
+    // A response complete in one frame gets a Content-Length unless it has one: Go then sends it
+    // as is instead of chunked (rr flushes after every frame). gzip middleware drops it when it
+    // compresses.
+    if (bodyLength > 0 && !hasLength(h)) h = [...h, ['content-length', String(bodyLength)]]
+    return encodeResponseContext(this.#status, h)
   }
 
   /**
@@ -94,10 +125,8 @@ export class ResponseWriter {
     if (this.#status === 0) this.head(200, [])
     if (this.#stopped) return
     const body = this.bodyAllowed ? chunk : EMPTY
-    const context = this.#context ?? EMPTY
-    if (context.length === 0 && (body instanceof Uint8Array ? body.length === 0 : body.length === 0)) return
-    this.#context = null
-    await this.#send(context, body, true)
+    if (this.#headers === null && byteLength(body) === 0) return
+    await this.#send(this.#takeContext(0), body, true)
   }
 
   /** Sends the last frame (body bytes if any). Always sends it, also after STOP: rr waits for it. */
@@ -106,8 +135,7 @@ export class ResponseWriter {
     this.#ended = true
     if (this.#status === 0) this.head(200, [])
     const body = this.bodyAllowed && !this.#stopped ? chunk : EMPTY
-    const context = this.#context ?? EMPTY
-    this.#context = null
+    const context = this.#takeContext(byteLength(body))
     this.#unsubscribe?.()
     await this.#send(context, body, false)
   }

@@ -62,6 +62,8 @@ describe('Hono app behind rr', () => {
     })
     expect(res.status).toBe(201)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(JSON.stringify({ got: { name: 'Zoë', tags: ['a', 'b'] } }))))
+    expect(res.headers.get('transfer-encoding')).toBeNull()
     expect(await res.json()).toEqual({ got: { name: 'Zoë', tags: ['a', 'b'] } })
   })
 
