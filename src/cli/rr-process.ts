@@ -54,12 +54,20 @@ export function runForeground(paths: ProjectPaths, options: ForegroundOptions): 
     if (child.exitCode === null && child.pid) child.kill('SIGTERM')
   }
   options.signal.addEventListener('abort', stop, { once: true })
-  const unForce = onForce(() => child.pid && killGroup(child.pid, 'SIGKILL'))
+  // A second Ctrl+C is rr's own "force stop" (a second signal: rr prints "exit forced" and exits 1);
+  // if rr is still there 3 s later, its process group is killed.
+  let killTimer: NodeJS.Timeout | undefined
+  const unForce = onForce(() => {
+    if (child.exitCode !== null || !child.pid) return
+    child.kill('SIGTERM')
+    killTimer ??= setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), 3000)
+  })
   return new Promise((res, rej) => {
     child.once('error', rej)
     child.once('close', (code, sig) => {
       options.signal.removeEventListener('abort', stop)
       unForce()
+      clearTimeout(killTimer)
       out.flush()
       err.flush()
       // Anything rr left in its group (it isolates workers in their own groups) goes with it.
