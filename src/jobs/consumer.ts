@@ -8,12 +8,10 @@ import type { Payload } from '../worker/messages.js'
 import type { Worker } from '../worker/worker.js'
 import type { PayloadHandler, RunOptions } from '../worker/run.js'
 import { runWorker } from '../worker/run.js'
-import { readEnvironment } from '../worker/environment.js'
-import { RpcClient } from '../rpc/client.js'
-import { jobs as jobsService } from '../rpc/services/jobs.js'
-import { ATTEMPTS_HEADER, JobContextError, ReceivedTask, decodeJobContext } from './task.js'
+import type { RpcClient } from '../rpc/client.js'
+import { ATTEMPTS_HEADER, ReceivedTask, decodeJobContext } from './task.js'
 import { ackResponse, encodeResponse, nackResponse, outcomeOf, requeueResponse, type JobResponse } from './responses.js'
-import { InflightJournal, claimOrphans, defaultJournalDir } from './journal.js'
+import { setUpRecovery } from './recovery.js'
 
 /** Runs one job. Answer through `task` (ack/nack/requeue/fail); returning without an answer acks. */
 export type JobHandler = (task: ReceivedTask) => unknown | Promise<unknown>
@@ -127,54 +125,4 @@ export function jobConsumer(handler: JobHandler, options: ConsumerOptions = {}):
  */
 export function consumeJobs(handler: JobHandler, options: ConsumerOptions & RunOptions = {}): Promise<void> {
   return runWorker(jobConsumer(handler, options), options)
-}
-
-interface Recovery {
-  journalFor(driver: string): InflightJournal | undefined
-}
-
-function setUpRecovery(options: ConsumerOptions, log: (line: string) => void): Recovery | undefined {
-  if (options.recoverInFlight === false) return undefined
-  const env = readEnvironment()
-  const cfg = typeof options.recoverInFlight === 'object' ? options.recoverInFlight : {}
-  const address = options.rpc?.address ?? env.rpc
-  if (!address || env.mode !== 'jobs') return undefined
-  const drivers = new Set(cfg.drivers ?? ['memory'])
-  const journal = new InflightJournal(cfg.dir ?? defaultJournalDir(address))
-  void recoverOrphans(journal.dir, options.rpc ?? new RpcClient(address, { timeoutMs: 10_000 }), options, log)
-  return { journalFor: (driver) => (drivers.has(driver) ? journal : undefined) }
-}
-
-/** Pushes the jobs of consumers that died mid-job again, same id, attempt counter + 1. */
-async function recoverOrphans(dir: string, rpc: RpcClient, options: ConsumerOptions, log: (line: string) => void): Promise<void> {
-  const orphans = claimOrphans(dir)
-  if (orphans.length === 0) {
-    if (!options.rpc) await rpc.close()
-    return
-  }
-  const queue = jobsService(rpc)
-  const maxAttempts = options.maxAttempts ?? 3
-  for (const o of orphans) {
-    const e = o.entry
-    // The delivery that died was attempt `attempts`; the header counts failed attempts.
-    const attempts = (Number(e.headers[ATTEMPTS_HEADER]?.[0]) || 0) + 1
-    if (attempts >= maxAttempts) {
-      log(`jobs: id=${e.id} job=${e.job} pipeline=${e.pipeline} outcome=dropped error="its consumer died during attempt ${attempts} of ${maxAttempts}"`)
-      o.done()
-      continue
-    }
-    try {
-      await queue.push(e.job, Buffer.from(e.payload, 'base64'), {
-        id: e.id,
-        pipeline: e.pipeline,
-        headers: { ...e.headers, [ATTEMPTS_HEADER]: [String(attempts)] },
-      })
-      o.done()
-      log(`jobs: id=${e.id} job=${e.job} pipeline=${e.pipeline} outcome=recovered (consumer pid ${e.pid} died mid-job; pushed again)`)
-    } catch (err) {
-      o.release()
-      log(`jobs: id=${e.id} could not be recovered yet (${errorText(err)}); the next consumer to start retries`)
-    }
-  }
-  if (!options.rpc) await rpc.close()
 }

@@ -175,6 +175,10 @@ describe('producer calls', () => {
     expect(emptyId).toBeInstanceOf(JobsError)
     expect(emptyId.code).toBe('RR_ERR_JOBS_EMPTY_ID')
 
+    const badHeader = await rig.queue.push('ack', 'x', { pipeline: 'test', headers: { n: 5 as unknown as string } }).catch((e) => e)
+    expect(badHeader.code).toBe('RR_ERR_JOBS_BAD_INPUT')
+    expect(badHeader.message).toMatch(/header "n" must be a string or an array of strings/)
+
     const badDelay = await rig.queue.push('ack', 'x', { pipeline: 'test', delay: 1.5 }).catch((e) => e)
     expect(badDelay.code).toBe('RR_ERR_JOBS_BAD_INPUT')
     expect(badDelay.message).toMatch(/whole number/)

@@ -133,7 +133,11 @@ function toProtoJob(spec: JobSpec, defaultPipeline: string | undefined): Record<
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw bad(`job "${spec.name}": ${k} must be a whole number >= 0 (seconds for delay), got ${String(v)}`)
   }
   const headers: Record<string, { value: string[] }> = {}
-  for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k] = { value: typeof v === 'string' ? [v] : [...v] }
+  for (const [k, v] of Object.entries(spec.headers ?? {})) {
+    if (typeof v === 'string') headers[k] = { value: [v] }
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) headers[k] = { value: [...v] }
+    else throw bad(`job "${spec.name}": header "${k}" must be a string or an array of strings, got ${JSON.stringify(v)}`)
+  }
   return {
     job: spec.name,
     id: spec.id ?? randomUUID(),
@@ -168,7 +172,7 @@ export interface JobsService {
  * @param client an RpcClient connected to rr's `rpc.listen`
  * @param options `pipeline`: the default for push/pushBatch; `timeoutMs` per call
  * @example
- * import { RpcClient, jobs } from 'pionia/rpc'
+ * import { RpcClient, jobs } from 'pionia/jobs'
  * const queue = jobs(new RpcClient(), { pipeline: 'emails' })
  * const id = await queue.push('mail.send', { to: 'ada@example.com' }, { delay: 5 })
  */
