@@ -99,8 +99,8 @@ function real(r: State): Request {
       headers: (r as unknown as Request).headers,
       signal: (r as unknown as Request).signal,
     }
-    if (bytes && bytes.length > 0 && !r[kUsed]) {
-      init.body = ((r as unknown as Request).body ?? null) as ReadableStream
+    if (bytes && bytes.length > 0 && !r[kUsed] && !r[kStream]?.locked) {
+      init.body = r[kStream] ?? (bytes as Uint8Array<ArrayBuffer>)
       init.duplex = 'half'
       r[kUsed] = true
     }
@@ -137,6 +137,8 @@ class RrRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
+    const native = this[kReal]
+    if (native) return native.body
     if (this[kStream] !== undefined) return this[kStream]
     const bytes = this[kBytes]
     if (!bytes || bytes.length === 0 || this[kUsed]) return (this[kStream] = null)
@@ -155,10 +157,11 @@ class RrRequest {
   }
 
   get bodyUsed(): boolean {
-    return this[kUsed]
+    return this[kReal]?.bodyUsed ?? this[kUsed]
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
+    if (this[kReal]) return this[kReal].arrayBuffer()
     const b = consume(this)
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
   }
@@ -168,14 +171,17 @@ class RrRequest {
   }
 
   async text(): Promise<string> {
+    if (this[kReal]) return this[kReal].text()
     return decoder.decode(consume(this))
   }
 
   async json(): Promise<unknown> {
+    if (this[kReal]) return this[kReal].json()
     return JSON.parse(decoder.decode(consume(this)))
   }
 
   async blob(): Promise<Blob> {
+    if (this[kReal]) return this[kReal].blob()
     const b = consume(this)
     return new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' })
   }
@@ -195,6 +201,17 @@ class RrRequest {
 }
 
 forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request')
+// Native code that takes a Request (`new Request(req)`, `fetch(req)`) reads its internal symbol
+// slots: forward those too, found on a sample instance, so proxying the request works.
+for (const sym of Object.getOwnPropertySymbols(new NativeRequest('http://localhost/'))) {
+  if (sym in RrRequest.prototype) continue
+  Object.defineProperty(RrRequest.prototype, sym, {
+    configurable: true,
+    get(this: State) {
+      return (real(this) as unknown as Record<symbol, unknown>)[sym]
+    },
+  })
+}
 
 /**
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and

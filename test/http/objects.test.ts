@@ -61,6 +61,18 @@ describe('Request built from rr context', () => {
     expect(r.bodyUsed).toBe(true)
   })
 
+  it('can be handed to native code that takes a Request (new Request(req), fetch(req) for proxying)', async () => {
+    const a = createRequest(ctx(), Buffer.from('payload-a'))
+    const copy = new Request(a)
+    expect([copy.method, copy.url, copy.headers.get('accept')]).toEqual(['POST', 'http://example.test:8080/p/a?x=1', 'a/b, c/d'])
+    expect(await copy.text()).toBe('payload-a')
+    const b = createRequest(ctx(), Buffer.from('payload-b'))
+    const moved = new Request('http://upstream.test/x', b)
+    expect(moved.method).toBe('POST')
+    expect(await moved.text()).toBe('payload-b')
+    expect(b.bodyUsed).toBe(true)
+  })
+
   it('has no body for GET and HEAD', async () => {
     const r = createRequest(ctx({ method: 'GET' }), Buffer.from('ignored'))
     expect(r.body).toBeNull()
