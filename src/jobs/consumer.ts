@@ -64,6 +64,11 @@ export function jobConsumer(handler: JobHandler, options: ConsumerOptions = {}):
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new TypeError(`jobConsumer: maxAttempts must be a whole number >= 1, got ${String(options.maxAttempts)}`)
   }
+  const retryDelay = options.retryDelay ?? 0
+  if (!Number.isInteger(retryDelay) || retryDelay < 0) {
+    // checked here, not per job: a bad value would otherwise fail every retry
+    throw new TypeError(`jobConsumer: retryDelay must be a whole number of seconds >= 0, got ${String(options.retryDelay)}`)
+  }
   const log = options.log ?? stderrLine
   const label = options.label ?? ((t: ReceivedTask) => t.name || '(unnamed)')
   const autoAck = new Set(options.autoAckPipelines ?? [])
@@ -106,7 +111,7 @@ export function jobConsumer(handler: JobHandler, options: ConsumerOptions = {}):
         note = ` attempts=${task.attempt} gave_up=true error=${JSON.stringify(errorText(err))}`
         if (err instanceof Error && err.stack) log(`jobs: job ${task.id} failed for the last time: ${err.stack}`)
       } else {
-        response = requeueResponse(errorText(err), options.retryDelay, { [ATTEMPTS_HEADER]: [String(task.attempt)] })
+        response = requeueResponse(errorText(err), retryDelay, { [ATTEMPTS_HEADER]: [String(task.attempt)] })
         note = ` attempt=${task.attempt} error=${JSON.stringify(errorText(err))}`
       }
     }

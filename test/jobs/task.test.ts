@@ -109,3 +109,11 @@ describe('in-flight journal', () => {
     expect(claimOrphans(dir).map((c) => c.entry.id)).toEqual(['x'])
   })
 })
+
+describe('jobConsumer options', () => {
+  it('refuses a maxAttempts or retryDelay that would break retries, naming the fix', async () => {
+    const { jobConsumer } = await import('../../src/jobs/index.js')
+    expect(() => jobConsumer(() => {}, { maxAttempts: 0, recoverInFlight: false })).toThrow(/maxAttempts must be a whole number >= 1/)
+    expect(() => jobConsumer(() => {}, { retryDelay: 0.5, recoverInFlight: false })).toThrow(/retryDelay must be a whole number of seconds/)
+  })
+})
