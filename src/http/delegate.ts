@@ -7,9 +7,20 @@
 
 /**
  * Defines on `proto` every method and getter of `nativeProto` that `proto` does not have itself,
- * each calling the same member on `real(this)`.
+ * each calling the same member on `real(this)`. The symbol slots of `sample` (a native instance)
+ * are forwarded too: native code that receives the lazy object reads its internals through them
+ * (`new Request(lazyRequest)`, `fetch(lazyRequest)`).
  */
-export function forwardMissing<T extends object>(proto: object, nativeProto: object, real: (self: T) => object, tag: string): void {
+export function forwardMissing<T extends object>(proto: object, nativeProto: object, real: (self: T) => object, tag: string, sample: object): void {
+  for (const sym of Object.getOwnPropertySymbols(sample)) {
+    if (sym in proto) continue
+    Object.defineProperty(proto, sym, {
+      configurable: true,
+      get(this: T) {
+        return (real(this) as Record<symbol, unknown>)[sym]
+      },
+    })
+  }
   Object.setPrototypeOf(proto, nativeProto)
   for (const key of Object.getOwnPropertyNames(nativeProto)) {
     if (key === 'constructor' || Object.prototype.hasOwnProperty.call(proto, key)) continue

@@ -154,7 +154,7 @@ export class LightResponse {
 
 // Everything else on Response.prototype (body, text(), json(), clone(), type, url, ...) goes to
 // the materialised native Response.
-forwardMissing<Kept>(LightResponse.prototype, NativeResponse.prototype, real, 'Response')
+forwardMissing<Kept>(LightResponse.prototype, NativeResponse.prototype, real, 'Response', new NativeResponse(null))
 
 let installed = false
 

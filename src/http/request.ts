@@ -200,18 +200,7 @@ class RrRequest {
   }
 }
 
-forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request')
-// Native code that takes a Request (`new Request(req)`, `fetch(req)`) reads its internal symbol
-// slots: forward those too, found on a sample instance, so proxying the request works.
-for (const sym of Object.getOwnPropertySymbols(new NativeRequest('http://localhost/'))) {
-  if (sym in RrRequest.prototype) continue
-  Object.defineProperty(RrRequest.prototype, sym, {
-    configurable: true,
-    get(this: State) {
-      return (real(this) as unknown as Record<symbol, unknown>)[sym]
-    },
-  })
-}
+forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request', new NativeRequest('http://localhost/'))
 
 /**
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
