@@ -57,6 +57,7 @@ describe('SIGKILL a random worker every 2 s under create load', () => {
     } finally {
       db.close()
     }
+    process.stderr.write(`[reliability] worker-kill database: ${rows.length} rows for ${load.confirmed.length} confirmed creates (${rows.length - load.confirmed.length} from 5xx answers)\n`)
     expect(new Set(rows).size).toBe(rows.length)
     const inDb = new Set(rows)
     expect(load.confirmed.filter((t) => !inDb.has(t))).toEqual([])
