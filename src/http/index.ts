@@ -5,7 +5,8 @@
  * @module
  */
 import { runWorker, type RunOptions, type Worker, type Payload } from '../worker/index.js'
-import { decodeRequestContext, type RequestContext } from './codec.js'
+import { decodeRequestContext, HttpCodecError, type RequestContext } from './codec.js'
+import { FLAG_CODEC_PROTO } from '../goridge/index.js'
 import { RrHttpContext, type HttpContext } from './context.js'
 import { createRequest } from './request.js'
 import { sendResponse } from './respond.js'
@@ -65,7 +66,19 @@ async function fail(writer: ResponseWriter): Promise<void> {
  * keeps serving.
  */
 export async function handleHttpPayload(handler: FetchHandler, payload: Payload, worker: Worker): Promise<void> {
-  const raw = decodeRequestContext(payload.context)
+  let raw: RequestContext
+  try {
+    if (payload.codec !== FLAG_CODEC_PROTO) {
+      throw new HttpCodecError(
+        `HTTP request frame with codec 0x${payload.codec.toString(16)}, expected 0x80 (protobuf): this SDK speaks rr >= 2024.1 HTTP payloads; upgrade rr (npx pionia rr:setup)`,
+      )
+    }
+    raw = decodeRequestContext(payload.context)
+  } catch (err) {
+    // rr answers the request with http.internal_error_code and logs the message; the worker stays.
+    process.stderr.write(`[pionia] could not read an HTTP request from rr: ${describe(err)}\n`)
+    return worker.error(err instanceof Error ? err.message : String(err))
+  }
   const writer = new ResponseWriter(worker, raw.method)
   const node = (handler as Partial<Record<typeof kNodeListener, unknown>>)[kNodeListener]
   if (node) {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryRelayPair } from '../../src/relay/index.js'
 import { Worker } from '../../src/worker/index.js'
-import { FLAG_CODEC_PROTO, STREAM_BIT_STOP, STREAM_BIT_STREAM, type Frame } from '../../src/goridge/index.js'
+import { FLAG_CODEC_JSON, FLAG_CODEC_PROTO, FLAG_ERROR, STREAM_BIT_STOP, STREAM_BIT_STREAM, type Frame } from '../../src/goridge/index.js'
 import {
   decodeResponseContext,
   encodeRequestContext,
@@ -222,5 +222,28 @@ describe('HTTP worker frames', () => {
     expect(lines.join('')).toMatch(/GET http:\/\/test\.local\/x failed: Error: kaput/)
     expect(lines.join('')).toMatch(/invalid value for response header link: "a\\r\\nSet-Cookie: evil=1" contains CR or LF/)
     expect(lines.join('')).toMatch(/returned \[object String\] instead of a Response/)
+  })
+
+  it('answers an unreadable request context with an error frame (rr: 500) and takes the next request', async () => {
+    const s = pair()
+    const write = process.stderr.write
+    const lines: string[] = []
+    process.stderr.write = ((l: string) => lines.push(String(l)) > 0) as unknown as typeof process.stderr.write
+    try {
+      const good = payload('GET', '/')
+      await handleHttpPayload({ fetch: () => new Response('x') }, { ...good, context: good.context.subarray(0, good.context.length - 3) }, s.worker)
+      await handleHttpPayload({ fetch: () => new Response('x') }, { ...good, codec: FLAG_CODEC_JSON }, s.worker)
+    } finally {
+      process.stderr.write = write
+    }
+    const truncated = await s.next()
+    expect(truncated.flags).toBe(FLAG_ERROR)
+    expect(truncated.payload.toString()).toMatch(/malformed http\.v1 message from rr: .*runs past the end/)
+    const json = await s.next()
+    expect(json.flags).toBe(FLAG_ERROR)
+    expect(json.payload.toString()).toMatch(/codec 0x8, expected 0x80 .* upgrade rr/)
+    expect(lines.join('')).toMatch(/could not read an HTTP request from rr/)
+    await handleHttpPayload({ fetch: () => new Response('fine') }, payload('GET', '/'), s.worker)
+    expect(parse(await s.next())).toMatchObject({ flags: 0x80, body: 'fine' })
   })
 })
