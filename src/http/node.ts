@@ -1,6 +1,6 @@
 /**
- * node:http request listeners behind rr: `serveHttp(fromNodeListener(app))` runs an Express (or
- * Koa `app.callback()`, Fastify `routing`, plain `(req, res) => ...`) app unchanged.
+ * node:http request listeners behind rr: `serveHttp(fromNodeListener(app))` runs an Express app
+ * (or any `(req, res) => ...` listener) unchanged.
  *
  * Each rr request becomes a real `http.IncomingMessage` (headers incl. Host, body, remote address,
  * `encrypted` for https) and a `ServerResponse` subclass whose bytes go straight into rr frames:
