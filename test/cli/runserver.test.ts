@@ -51,6 +51,20 @@ describe('runserver address resolution (real rr, detached)', () => {
   })
 })
 
+describe('runserver for a config without http', () => {
+  it('passes no http.address and checks no port (a jobs-only app)', async () => {
+    const rpc = await freePort()
+    const { http: _http, ...base } = rrConfig(0)
+    const jobs = { consume: ['q'], pool: { num_workers: 1 }, pipelines: { q: { driver: 'memory', config: {} } } }
+    const p = project({ rrYaml: { ...base, rpc: { listen: `tcp://127.0.0.1:${rpc}` }, jobs, endure: { grace_period: '2s' } } })
+    const start = await p.run(['runserver', '--detach'])
+    expect(start.exitCode, start.stderr).toBe(0)
+    expect(start.stdout).toContain('HTTP:     (no http section in the config)')
+    expect(rrCmdline(p)).not.toContain('-o')
+    expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
+  })
+})
+
 describe('runserver in the foreground (real rr)', () => {
   it('prints the banner and formatted access lines; Ctrl+C stops rr gracefully, exit 0, no worker left', async () => {
     const port = await freePort()

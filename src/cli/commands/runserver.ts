@@ -34,7 +34,7 @@ export function resolveOrFail(paths: ProjectPaths, ctx: CommandContext, values: 
 }
 
 /** Checks config, worker entry and binary; returns the rr version line. */
-async function preconditions(paths: ProjectPaths, worker: string | undefined): Promise<{ version: string; worker: string }> {
+async function preconditions(paths: ProjectPaths, worker: string | undefined): Promise<{ version: string; worker: string; http: boolean }> {
   const config = readRrConfig(paths)
   const cmd = serverCommand(config)
   const entry = worker ? resolve(paths.root, worker) : workerEntry(config, paths.configDir)
@@ -62,7 +62,8 @@ async function preconditions(paths: ProjectPaths, worker: string | undefined): P
         'Install it with: npm install --save-dev tsx (or compile the worker: npx pionia optimize --production).',
     )
   }
-  return { version: await requireRr(paths), worker: entry }
+  // Without an http section rr serves no HTTP: no address to pass, no port to check.
+  return { version: await requireRr(paths), worker: entry, http: config.http !== undefined && config.http !== null }
 }
 
 async function checkPort(addr: ResolvedAddress): Promise<void> {
@@ -78,7 +79,7 @@ async function checkPort(addr: ResolvedAddress): Promise<void> {
   }
 }
 
-async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[], ctx: CommandContext, name: string): Promise<number> {
+async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean, args: string[], ctx: CommandContext, name: string): Promise<number> {
   const paint = painter(useColor(ctx.stdout, ctx.env))
   const running = recordedInstance(paths)
   if (running !== undefined) {
@@ -93,7 +94,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[]
     rmSync(paths.runtimeFile, { force: true })
     ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
-  await checkPort(addr)
+  if (http) await checkPort(addr)
   const started = await startDetached(paths, args, rrEnv(ctx.env))
   if (!started.ok) {
     const tail = lastLines(paths.logFile, 15)
@@ -116,11 +117,11 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, args: string[]
     binary: paths.binary,
     started_at: new Date().toISOString(),
   })
-  const listening = await waitAccepting(addr.host, addr.port, 15_000, () => !isAlive(started.pid))
+  const listening = !http || (await waitAccepting(addr.host, addr.port, 15_000, () => !isAlive(started.pid)))
   ctx.stdout.write(
     [
       paint('green', `RoadRunner started in background for ${name}`),
-      `  HTTP:     http://${addr.address}`,
+      `  HTTP:     ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
       `  PID:      ${started.pid}`,
       `  PID file: ${paths.pidFile}`,
       `  Log:      ${paths.logFile}`,
@@ -167,20 +168,20 @@ Options:
   },
   async run({ values }, ctx) {
     const paths = projectPaths(ctx.cwd, { config: str(values.config), log: str(values.log) })
-    const { worker } = await preconditions(paths, str(values.worker))
+    const { worker, http } = await preconditions(paths, str(values.worker))
     const addr = resolveOrFail(paths, ctx, values)
     const overrides = ((values.override as string[] | undefined) ?? []).map(String)
     for (const o of overrides) {
       if (!/^[A-Za-z0-9_.-]+=/.test(o)) throw new CliError('RR_ERR_BAD_OPTION', `-o expects key=value in dot notation (e.g. -o rpc.listen=tcp://127.0.0.1:6002), got "${o}".`)
       if (o.startsWith('http.address=')) throw new CliError('RR_ERR_BAD_OPTION', 'Set the listen address with --host/--port (runserver passes http.address to rr itself).')
     }
-    const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: addr.address !== addr.fromFile ? addr.address : undefined, overrides })
+    const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: http && addr.address !== addr.fromFile ? addr.address : undefined, overrides })
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
     const name = appName(paths.root, ctx.env)
-    if (values.detach) return detach(paths, addr, args, ctx, name)
+    if (values.detach) return detach(paths, addr, http, args, ctx, name)
 
-    await checkPort(addr)
+    if (http) await checkPort(addr)
     const color = useColor(ctx.stdout, ctx.env)
     const paint = painter(color)
     ctx.stdout.write(
@@ -189,7 +190,7 @@ Options:
         `  Config: ${paths.config}`,
         `  Worker: ${worker}`,
         `  Binary: ${paths.binary}`,
-        `  HTTP:   http://${addr.address}`,
+        `  HTTP:   ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
         'Press Ctrl+C to stop',
         '',
       ].join('\n'),
