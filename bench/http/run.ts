@@ -75,10 +75,11 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-async function rrWith(port: number, worker: string, env: Record<string, string> = {}): Promise<Running> {
+async function rrWith(port: number, worker: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<Running> {
+  const [node, ...args] = nodeCommand(`bench/http/workers/${worker}`)
   const rr: RrInstance = await startRr({
     config: {
-      server: { command: nodeCommand(`bench/http/workers/${worker}`), env },
+      server: { command: [node!, ...nodeFlags, ...args], env },
       http: { address: `127.0.0.1:${port}`, middleware: [], pool: { num_workers: WORKERS } },
       logs: { level: 'error' },
     },
@@ -208,15 +209,17 @@ process.stdout.write(out.join('\n') + '\n')
 
 if (opts.memory) {
   const port = await freePort()
-  const { stop } = await rrWith(port, 'hello.ts')
-  const rss = async () => Number(await (await fetch(`http://127.0.0.1:${port}/rss`)).text())
+  const { stop } = await rrWith(port, 'hello.ts', {}, ['--expose-gc'])
+  const memory = async () => (await (await fetch(`http://127.0.0.1:${port}/rss`)).text()).split(' ').map(Number) as [number, number]
   const run = (amount: number) => autocannon({ url: `http://127.0.0.1:${port}/`, connections: CONNECTIONS, amount })
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`
   await run(10_000)
-  const at10k = await rss()
+  const [rss10, heap10] = await memory()
   await run(90_000)
-  const at100k = await rss()
+  const [rss100, heap100] = await memory()
   await stop()
   process.stdout.write(
-    `\nworker RSS (1 worker measures itself): after 10,000 requests ${(at10k / 2 ** 20).toFixed(1)} MiB, after 100,000 ${(at100k / 2 ** 20).toFixed(1)} MiB, difference ${((at100k - at10k) / 2 ** 20).toFixed(1)} MiB\n`,
+    `\nworker memory after a GC (--expose-gc): after 10,000 requests RSS ${mib(rss10)}, heap ${mib(heap10)}; ` +
+      `after 100,000 RSS ${mib(rss100)}, heap ${mib(heap100)}; difference RSS ${mib(rss100 - rss10)}, heap ${mib(heap100 - heap10)}\n`,
   )
 }
