@@ -96,6 +96,8 @@ const waitFull = async (): Promise<Pools> => {
   throw new Error('pools did not reach full size')
 }
 const rssStart = await waitFull()
+const rssLine = (p: Pools) =>
+  (Object.entries(p) as [string, WorkerState[]][]).map(([k, ws]) => `${k} ${ws.map((w) => mb(w.memoryUsage)).join(' / ')}`).join('; ')
 
 const post = async (body: unknown, headers: Record<string, string> = {}) => {
   const res = await fetch(`${base}/api/v1/`, {
@@ -191,6 +193,8 @@ while (Date.now() < end) {
   }
   for (const t of r.titles) titles.add(t)
   confirmed.push(...r.confirmed)
+  const rss = await pools().then((p) => rssLine(p)).catch(() => 'n/a')
+  log(`round ${round}: RSS ${rss}`)
   log(`round ${round}: ${r.answered + r.errors} creates, 2xx ${r.ok2xx}, other ${JSON.stringify(r.other)}, errors ${r.errors}; ${jobs.accepted} jobs accepted; ${published.size} publications`)
 }
 running = false
@@ -222,8 +226,6 @@ if (code !== 0) log(`rr exited ${code}; its last lines:\n${rr.output().split('\n
 await centrifugo.stop()
 project.cleanup()
 
-const rssLine = (p: Pools) =>
-  (Object.entries(p) as [string, WorkerState[]][]).map(([k, ws]) => `${k} ${ws.map((w) => mb(w.memoryUsage)).join(" / ")}`).join("; ")
 const report = [
   `Soak: ${MINUTES} min, rate ${RATE}/s over ${CONNECTIONS} connections, a random http worker SIGKILLed every ${KILL_EVERY_S} s`,
   `- command: node --import tsx scripts/soak.ts --minutes=${MINUTES} --kill-every=${KILL_EVERY_S} --rate=${RATE} --connections=${CONNECTIONS}`,
