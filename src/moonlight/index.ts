@@ -30,3 +30,4 @@ export { ConnectionManager, type Connection, type DbConfig } from './db/index.js
 export { createNodeServer, listenWithTries, toWebRequest, writeWebResponse, type Fetchable, type AccessEntry, type NodeServerOptions } from './node-server.js'
 export { GenericService, type GenericServiceClass } from './generic-service.js'
 export { readPage, pageInfo, type Page } from './pagination.js'
+export { Authenticated, Can, CanAny, Validated, ValidateField } from './decorators.js'

@@ -9,6 +9,7 @@ import type { Envelope } from './envelope.js'
 import type { FileBag, MoonlightRequest } from './context.js'
 import { UnauthenticatedError, UnauthorizedError } from './errors.js'
 import type { RuleMap } from './validation.js'
+import { decoratedMeta, mergeMeta } from './decorators.js'
 import { actionKey } from './names.js'
 import type { Connection } from './db/connection.js'
 import type { Logger } from './log.js'
@@ -139,8 +140,10 @@ export abstract class Service {
 /** Metadata of one action, with the class-level auth merged in by Pionia's precedence rules. */
 export function resolveActionMeta(cls: ServiceClass, action: string): { auth: AuthRule; rules: RuleMap | undefined } {
   const key = actionKey(action)
-  let meta: ActionMeta | undefined
-  for (const [k, v] of Object.entries(cls.actions ?? {})) if (actionKey(k) === key) meta = v
+  let fromStatic: ActionMeta | undefined
+  for (const [k, v] of Object.entries(cls.actions ?? {})) if (actionKey(k) === key) fromStatic = v
+  const fromDecorators = decoratedMeta((cls.prototype as unknown as Record<string, unknown>)[`${key}Action`])
+  const meta = mergeMeta(fromStatic, fromDecorators)
   const classAuth = cls.auth
   const classApplies = !!classAuth && !(classAuth.except ?? []).some((e) => actionKey(e) === key)
   const auth: AuthRule = {
