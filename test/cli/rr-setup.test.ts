@@ -21,6 +21,8 @@ let server: Server
 let api = ''
 let archive: Buffer
 let digest = ''
+let zipArchive: Buffer
+let zipDigest = ''
 const work = mkdtempSync(join(tmpdir(), 'pionia-setup-'))
 const makeOne = useProjects((p) => p.run(['stopserver', '--force']))
 
@@ -35,9 +37,9 @@ function release(version: string, prerelease = false) {
     assets: [
       ...names.map((t) => ({
         name: `roadrunner-${version}-${t}`,
-        size: archive.length,
+        size: t.endsWith('.zip') ? zipArchive.length : archive.length,
         browser_download_url: `${api}/download/roadrunner-${version}-${t}`,
-        digest: `sha256:${mode === 'badDigest' ? 'f'.repeat(64) : digest}`,
+        digest: `sha256:${mode === 'badDigest' ? 'f'.repeat(64) : t.endsWith('.zip') ? zipDigest : digest}`,
       })),
       { name: `roadrunner-${version}-linux-amd64.deb`, size: 1, browser_download_url: `${api}/download/deb`, digest: null },
     ],
@@ -52,6 +54,13 @@ beforeAll(async () => {
   execFileSync('tar', ['-czf', join(work, 'rr.tar.gz'), '-C', work, 'roadrunner-2025.1.15-linux-amd64'])
   archive = readFileSync(join(work, 'rr.tar.gz'))
   digest = createHash('sha256').update(archive).digest('hex')
+  // The Windows and darwin-amd64 assets are zips holding rr.exe / rr.
+  const winFolder = join(work, 'roadrunner-2025.1.15-windows-amd64')
+  mkdirSync(winFolder)
+  copyFileSync(rrBinary(), join(winFolder, 'rr.exe'))
+  execFileSync('zip', ['-q', '-r', join(work, 'rr.zip'), 'roadrunner-2025.1.15-windows-amd64'], { cwd: work })
+  zipArchive = readFileSync(join(work, 'rr.zip'))
+  zipDigest = createHash('sha256').update(zipArchive).digest('hex')
   const port = await freePort()
   api = `http://127.0.0.1:${port}`
   server = createServer((req, res) => {
@@ -69,12 +78,13 @@ beforeAll(async () => {
       return res.end(JSON.stringify(page === 1 ? [release('2025.2.0-beta.1', true), release('2025.1.15')] : [release('2025.1.14'), release('2024.3.5')]))
     }
     if (url.pathname.startsWith('/download/')) {
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(archive.length) })
+      const body = url.pathname.endsWith('.zip') ? zipArchive : archive
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) })
       if (mode === 'interrupt') {
-        res.write(archive.subarray(0, archive.length >> 1), () => res.destroy())
+        res.write(body.subarray(0, body.length >> 1), () => res.destroy())
         return
       }
-      return res.end(archive)
+      return res.end(body)
     }
     res.writeHead(404).end()
   })
@@ -140,6 +150,17 @@ describe('rr:setup from GitHub releases (local Releases API)', () => {
     const older = await setup(p, ['--source=github', '--version=2025.1.14', '--force'])
     expect(older.exitCode, older.stderr).toBe(0)
     expect(older.stdout).toContain('roadrunner-2025.1.14-')
+  })
+
+  it('--os/--arch pick another platform: the windows zip, extracted as rr.exe', async () => {
+    const p = project()
+    const r = await setup(p, ['--source=github', '--os=windows', '--arch=amd64', '--location=win'])
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toContain('for windows-amd64 on GitHub')
+    expect(r.stdout).toContain('==> Downloading roadrunner-2025.1.15-windows-amd64.zip')
+    expect(r.stdout).toContain(`sha256 verified: ${zipDigest}`)
+    // (Our test binary is a linux build, so it runs here.)
+    expect(execFileSync(join(p.dir, 'win/rr.exe'), ['--version'], { encoding: 'utf8' })).toMatch(/^rr version 2025\.1\.15 /)
   })
 
   it('refuses a download whose sha256 does not match the digest', async () => {
