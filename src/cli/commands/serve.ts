@@ -177,6 +177,7 @@ Options:
     }
     watchExit(running)
     let timer: NodeJS.Timeout | undefined
+    let queue: Promise<void> = Promise.resolve()
     let changed = ''
     const restart = async (): Promise<void> => {
       restarting = true
@@ -198,7 +199,10 @@ Options:
         if (!name || IGNORED.test(name) || !WATCHED.test(name)) return
         changed = name
         clearTimeout(timer)
-        timer = setTimeout(() => void restart(), 150)
+        // Restarts run one after another: a change during a restart restarts again once it is done.
+        timer = setTimeout(() => {
+          queue = queue.then(restart)
+        }, 150)
       })
     }
 
@@ -209,6 +213,8 @@ Options:
     const code = await Promise.race([aborted, crashedPromise])
     clearTimeout(timer)
     watcher?.close()
+    // Let a restart in progress settle (bounded: a child that hangs while loading is killed below).
+    await Promise.race([queue, new Promise((r) => setTimeout(r, 5000).unref())])
     await stopChild(running)
     ctx.stdout.write('Server stopped.\n')
     return code
