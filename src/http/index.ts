@@ -12,7 +12,7 @@ import { createRequest } from './request.js'
 import { sendResponse } from './respond.js'
 import { ResponseWriter } from './writer.js'
 import { installLightResponse } from './light-response.js'
-import { kNodeListener, serveNodePayload } from './node.js'
+import { kNodeListener, serveNodePayload, type NodeListener } from './node.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
@@ -60,55 +60,83 @@ async function fail(writer: ResponseWriter): Promise<void> {
   } else await writer.end()
 }
 
-/**
- * Handles one HTTP payload with `handler`: decode, call, send. A handler that throws (or returns
- * something that is not a Response) yields a 500 and one stderr line (rr logs it); the worker
- * keeps serving.
- */
-export async function handleHttpPayload(handler: FetchHandler, payload: Payload, worker: Worker): Promise<void> {
-  let raw: RequestContext
+/** Decodes the request context, or answers rr with an error frame (rr: 500) and returns undefined. */
+async function readRequest(payload: Payload, worker: Worker): Promise<RequestContext | undefined> {
   try {
     if (payload.codec !== FLAG_CODEC_PROTO) {
       throw new HttpCodecError(
         `HTTP request frame with codec 0x${payload.codec.toString(16)}, expected 0x80 (protobuf): this SDK speaks rr >= 2024.1 HTTP payloads; upgrade rr (npx pionia rr:setup)`,
       )
     }
-    raw = decodeRequestContext(payload.context)
+    return decodeRequestContext(payload.context)
   } catch (err) {
     // rr answers the request with http.internal_error_code and logs the message; the worker stays.
     process.stderr.write(`[pionia] could not read an HTTP request from rr: ${describe(err)}\n`)
-    return worker.error(err instanceof Error ? err.message : String(err))
+    await worker.error(err instanceof Error ? err.message : String(err))
+    return undefined
   }
-  const writer = new ResponseWriter(worker, raw.method)
-  const node = (handler as Partial<Record<typeof kNodeListener, unknown>>)[kNodeListener]
-  if (node) {
+}
+
+type Serve = (payload: Payload, worker: Worker) => Promise<void>
+
+function fetchServer(handler: FetchHandler): Serve {
+  return async (payload, worker) => {
+    const raw = await readRequest(payload, worker)
+    if (!raw) return
+    const writer = new ResponseWriter(worker, raw.method)
+    const ctx = new RrHttpContext(raw, payload.body, writer)
+    let response: Response
     try {
-      await serveNodePayload(handler as never, raw, payload.body, writer)
+      response = await handler.fetch(createRequest(raw, payload.body, ctx), ctx)
+      if (!(response instanceof Response)) {
+        throw new TypeError(
+          `the fetch handler returned ${response === undefined ? 'undefined' : Object.prototype.toString.call(response)} instead of a Response: return new Response(...) on every path`,
+        )
+      }
+    } catch (err) {
+      logFailure(raw, 'failed', err)
+      return fail(writer)
+    }
+    try {
+      await sendResponse(writer, response)
+    } catch (err) {
+      logFailure(raw, 'failed while sending the response', err)
+      await fail(writer)
+    }
+  }
+}
+
+function nodeServer(handler: { [kNodeListener]: NodeListener }): Serve {
+  return async (payload, worker) => {
+    const raw = await readRequest(payload, worker)
+    if (!raw) return
+    const writer = new ResponseWriter(worker, raw.method)
+    try {
+      await serveNodePayload(handler, raw, payload.body, writer)
     } catch (err) {
       logFailure(raw, 'failed', err)
       await fail(writer)
     }
-    return
   }
-  const ctx = new RrHttpContext(raw, payload.body, writer)
-  let response: Response
-  try {
-    response = await handler.fetch(createRequest(raw, payload.body, ctx), ctx)
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the fetch handler returned ${response === undefined ? 'undefined' : Object.prototype.toString.call(response)} instead of a Response: return new Response(...) on every path`,
-      )
-    }
-  } catch (err) {
-    logFailure(raw, 'failed', err)
-    return fail(writer)
-  }
-  try {
-    await sendResponse(writer, response)
-  } catch (err) {
-    logFailure(raw, 'failed while sending the response', err)
-    await fail(writer)
-  }
+}
+
+/** Picks the path for a handler once: WHATWG objects, or the node:http adapter's direct path. */
+function serverFor(handler: FetchHandler): Serve {
+  const node = (handler as Partial<Record<typeof kNodeListener, NodeListener>>)[kNodeListener]
+  return node ? nodeServer({ [kNodeListener]: node }) : fetchServer(handler)
+}
+
+const servers = new WeakMap<FetchHandler, Serve>()
+
+/**
+ * Handles one HTTP payload with `handler`: decode, call, send. A handler that throws (or returns
+ * something that is not a Response) yields a 500 and one stderr line (rr logs it); the worker
+ * keeps serving. A request context that cannot be read gets an error frame (rr answers 500).
+ */
+export function handleHttpPayload(handler: FetchHandler, payload: Payload, worker: Worker): Promise<void> {
+  let serve = servers.get(handler)
+  if (!serve) servers.set(handler, (serve = serverFor(handler)))
+  return serve(payload, worker)
 }
 
 /**
@@ -119,5 +147,5 @@ export async function handleHttpPayload(handler: FetchHandler, payload: Payload,
  */
 export function serveHttp(handler: FetchHandler, options: ServeHttpOptions = {}): Promise<void> {
   if (options.lightResponse !== false) installLightResponse()
-  return runWorker((payload, worker) => handleHttpPayload(handler, payload, worker), options)
+  return runWorker(serverFor(handler), options)
 }
