@@ -7,6 +7,7 @@
 import type { Envelope } from './envelope.js'
 import { normalizeEnvelope } from './envelope.js'
 
+/** Content-Type of every envelope. */
 export const JSON_TYPE = 'application/json; charset=UTF-8'
 
 /** The HTTP status for a returnCode: the code itself for 4xx/5xx (and 202), else 200; classic mode: always 200. */

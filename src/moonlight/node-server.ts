@@ -20,6 +20,7 @@ export interface AccessEntry {
   elapsedMs: number
 }
 
+/** Options of createNodeServer. */
 export interface NodeServerOptions {
   /** Largest accepted body in bytes (default 10 MB, like `http.max_request_size: 10`). */
   maxBodyBytes?: number

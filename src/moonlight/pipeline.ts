@@ -12,6 +12,7 @@ import { response, type Envelope } from './envelope.js'
 import { HttpError, NotFoundError, UnauthenticatedError, UnauthorizedError } from './errors.js'
 import type { Logger } from './log.js'
 
+/** What clients see for an unexpected error outside debug. */
 export const GENERIC_ERROR_MESSAGE = 'An unexpected error occurred.'
 
 type ErrorClass = abstract new (...args: never[]) => Error

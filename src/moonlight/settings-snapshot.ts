@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs'
 import { Settings, type Sections } from '../config/settings.js'
 
+/** Settings frozen at construction: sections() and dotenv() answer from memory. */
 export class SettingsSnapshot extends Settings {
   readonly #sections: Sections
   readonly #dotenv: Record<string, string>
