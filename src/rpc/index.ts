@@ -15,3 +15,4 @@ export function rrVersion(client: RpcClient): Promise<string> {
 export * from './services/kv/index.js'
 export { Locks, locks, LockNotAcquiredError, type LockOptions } from './services/lock.js'
 export { Metrics, Collector, metrics, type CollectorType, type CollectorOptions, type LabelValues } from './services/metrics.js'
+export { jobs, JobsError, type JobsService, type JobSpec, type PushOptions, type PipelineDeclaration, type PipelineStat, type JobsErrorCode } from './services/jobs.js'
