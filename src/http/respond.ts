@@ -23,6 +23,7 @@ export interface ChunkSource {
 }
 
 const PENDING = Symbol('pending')
+const STOPPED = Symbol('stopped')
 const immediate = (): Promise<typeof PENDING> => new Promise((r) => setImmediate(r, PENDING))
 
 function bytes(chunk: unknown): Uint8Array {
@@ -39,16 +40,21 @@ function bytes(chunk: unknown): Uint8Array {
  */
 export async function pump(source: ChunkSource, writer: ResponseWriter): Promise<void> {
   let stopped = false
+  let onStopped!: (r: typeof STOPPED) => void
+  // A source may sit in a pending next() long after STOP (an async generator only runs return()
+  // once its current step finishes): the final frame must not wait for it.
+  const stop = new Promise<typeof STOPPED>((r) => (onStopped = r))
   writer.onStop(() => {
     stopped = true
     source.cancel()
+    onStopped(STOPPED)
   })
   let held: Uint8Array[] = []
   let heldBytes = 0
   let next = source.next()
   try {
     for (;;) {
-      let r = await Promise.race([next, immediate()])
+      let r: IteratorResult<Uint8Array | string> | typeof PENDING | typeof STOPPED = await Promise.race([next, immediate()])
       if (r === PENDING) {
         // The source has to wait: send what is ready so the client sees it now.
         if (held.length > 0) {
@@ -57,9 +63,9 @@ export async function pump(source: ChunkSource, writer: ResponseWriter): Promise
           heldBytes = 0
           await writer.write(parts)
         }
-        r = await next
+        r = await Promise.race([next, stop])
       }
-      if (stopped) break
+      if (stopped || r === STOPPED) break
       if (r.done) break
       const b = bytes(r.value)
       held.push(b)

@@ -172,6 +172,31 @@ describe('HTTP worker frames', () => {
     expect(parse(await s.next())).toMatchObject({ stream: false, body: 'again' })
   })
 
+  it('on STOP does not wait for an async generator stuck in a step', async () => {
+    const s = pair()
+    let release!: () => void
+    const stuck = new Promise<void>((r) => (release = r))
+    let finished = false
+    async function* body() {
+      try {
+        yield 'first\n'
+        await stuck // the client goes away while the generator waits here
+        yield 'never sent\n'
+      } finally {
+        finished = true
+      }
+    }
+    const done = handleHttpPayload({ fetch: () => new Response(body() as unknown as BodyInit) }, payload('GET', '/'), s.worker)
+    expect(parse(await s.next())).toMatchObject({ stream: true, body: 'first\n' })
+    await s.rr.send({ byte10: STREAM_BIT_STOP })
+    await done // resolves although the generator is still inside its step
+    expect(finished).toBe(false)
+    expect(parse(await s.next())).toMatchObject({ stream: false, body: '' })
+    release()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(finished).toBe(true) // return() ran once the step finished: its finally block cleaned up
+  })
+
   it('drops the body for HEAD and for 204, cancelling a stream body', async () => {
     const s = pair()
     await handleHttpPayload({ fetch: () => new Response('not for HEAD') }, payload('HEAD', '/'), s.worker)
