@@ -65,6 +65,18 @@ describe('Express app behind rr', () => {
     ])
   })
 
+  it('serves a file with res.sendFile (headers, length, conditional GET)', async () => {
+    const res = await fetch(`${s.base}/file`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+    const body = await res.text()
+    expect(body).toBe('static file body\n'.repeat(1000))
+    expect(res.headers.get('content-length')).toBe(String(body.length))
+    // curl, not fetch: fetch adds Cache-Control: no-cache to a conditional request, which `send` honours.
+    const again = await curl([`${s.base}/file`, '-i', '-H', `If-None-Match: ${res.headers.get('etag')}`])
+    expect(again).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/)
+  })
+
   it('sends the status of res.sendStatus', async () => {
     const res = await fetch(`${s.base}/status/418`)
     expect(res.status).toBe(418)
