@@ -135,7 +135,11 @@ class SinkResponse extends ServerResponse {
 
   override writeEarlyHints(hints: Record<string, string | string[]>, cb?: () => void): void {
     const entries: HeaderEntry[] = recordEntries(hints)
-    void this.#sink.earlyHints(entries).then(() => cb?.(), (err: unknown) => this.emit('error', err))
+    // Too late (headers already out) is a programming error, not a reason to crash the worker.
+    void this.#sink.earlyHints(entries).then(
+      () => cb?.(),
+      (err: unknown) => process.stderr.write(`[pionia] res.writeEarlyHints ignored: ${(err as Error).message}\n`),
+    )
   }
 
   override writeContinue(): void {}
