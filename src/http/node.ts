@@ -188,8 +188,9 @@ class SinkResponse extends ServerResponse {
   }
 
   override destroy(err?: Error): this {
+    // No 'error' event: without a listener it would take the worker down with the request.
+    if (err) process.stderr.write(`[pionia] response destroyed: ${err.stack ?? err.message}\n`)
     if (!this.#ended) this.end()
-    if (err) this.emit('error', err)
     return this
   }
 
