@@ -103,7 +103,13 @@ export function iterableSource(it: AsyncIterable<unknown> | Iterable<unknown>): 
     Symbol.asyncIterator in it ? (it as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (it as Iterable<unknown>)[Symbol.iterator]()
   return {
     next: async () => (await iter.next()) as IteratorResult<Uint8Array | string>,
-    cancel: () => void Promise.resolve(iter.return?.()).catch(() => {}),
+    cancel: () => {
+      try {
+        void Promise.resolve(iter.return?.()).catch(() => {})
+      } catch {
+        // a return() that throws must not reach rr's frame handler
+      }
+    },
   }
 }
 
