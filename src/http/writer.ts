@@ -148,7 +148,14 @@ export class ResponseWriter {
         this.#stopped = true
         const ls = this.#stopListeners
         this.#stopListeners = []
-        for (const l of ls) l()
+        for (const l of ls) {
+          try {
+            l()
+          } catch (err) {
+            // runs inside rr's frame handler: a failing listener must not break the relay
+            process.stderr.write(`[pionia] a client-gone listener failed: ${(err as Error).stack ?? String(err)}\n`)
+          }
+        }
       })
     }
     return sent
