@@ -47,8 +47,12 @@ class RequestSocket extends EventEmitter {
     this.remoteFamily = remoteAddress.includes(':') ? 'IPv6' : 'IPv4'
     if (encrypted) this.encrypted = true
   }
+  /** Called once when something destroys the socket (set by the response). */
+  onDestroy: (() => void) | undefined
+
   destroy(): this {
     if (!this.destroyed) {
+      this.onDestroy?.()
       this.destroyed = true
       this.readable = false
       this.writable = false
@@ -102,6 +106,10 @@ class SinkResponse extends ServerResponse {
     this.#done = done
     this.sendDate = false
     sink.onStop(() => this.#clientGone())
+    // Frameworks give up on a broken response by destroying the socket (finalhandler does when
+    // headers were already sent): rr still needs the last frame.
+    const socket = req.socket as unknown as RequestSocket | null
+    if (socket) socket.onDestroy = () => void (this.#ended || this.end())
     // Express (and others) swap the prototype of `res` for their own, which inherits from
     // http.ServerResponse.prototype and would bypass these overrides: pin them on the instance.
     const own = this as unknown as Record<string, unknown>
@@ -196,10 +204,12 @@ class SinkResponse extends ServerResponse {
 
   #commitHead(): void {
     if (this.#headSent) return
+    // A bad status or header throws here, before anything counts as sent: the app's error handler
+    // can still answer 500.
+    this.#sink.head(this.statusCode, recordEntries(this.getHeaders()))
     this.#headSent = true
     // headersSent / setHeader-after-send errors come from OutgoingMessage's `_header`.
     ;(this as unknown as { _header: string })._header = `HTTP/1.1 ${this.statusCode}`
-    this.#sink.head(this.statusCode, recordEntries(this.getHeaders()))
   }
 
   #enqueue(op: () => Promise<void>, cb?: WriteCallback): void {

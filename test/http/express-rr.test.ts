@@ -134,6 +134,19 @@ describe('Express app behind rr', () => {
     expect(await (await fetch(`${s.base}/pid`)).text()).toBe(pid)
   })
 
+  it('answers 500 for a status rr cannot send (600): refused before anything went out', async () => {
+    const res = await fetch(`${s.base}/bad-status`)
+    expect(res.status).toBe(500)
+  })
+
+  it('ends the response when Express gives up on it after the headers went out, worker stays', async () => {
+    const pid = await (await fetch(`${s.base}/pid`)).text()
+    const res = await fetch(`${s.base}/partial-then-throw`)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('partial')
+    expect(await (await fetch(`${s.base}/pid`)).text()).toBe(pid)
+  })
+
   it('sends res.writeEarlyHints as a 103', async () => {
     const raw = await curl([`${s.base}/hints`, '-i'])
     expect(raw).toMatch(/^HTTP\/1\.1 103 Early Hints\r\nLink: <\/app\.js>; rel=preload; as=script\r\n/)
