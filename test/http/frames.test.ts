@@ -271,4 +271,34 @@ describe('HTTP worker frames', () => {
     await handleHttpPayload({ fetch: () => new Response('fine') }, payload('GET', '/'), s.worker)
     expect(parse(await s.next())).toMatchObject({ flags: 0x80, body: 'fine' })
   })
+
+  it('a body stream that fails: 500 if nothing was sent, else the response ends where it broke', async () => {
+    const s = pair()
+    const lines: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((l: string) => lines.push(String(l)) > 0) as unknown as typeof process.stderr.write
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    try {
+      const early = new ReadableStream({ pull: (c) => c.error(new Error('no bytes at all')) })
+      await handleHttpPayload({ fetch: () => new Response(early) }, payload('GET', '/early'), s.worker)
+      expect(parse(await s.next())).toMatchObject({ stream: false, ctx: { status: 500 }, body: 'Internal Server Error\n' })
+      const late = new ReadableStream<Uint8Array>({
+        async start(c) {
+          c.enqueue(new TextEncoder().encode('half'))
+          await gate
+          c.error(new Error('broke half-way'))
+        },
+      })
+      const done = handleHttpPayload({ fetch: () => new Response(late) }, payload('GET', '/late'), s.worker)
+      expect(parse(await s.next())).toMatchObject({ stream: true, ctx: { status: 200 }, body: 'half' })
+      release()
+      await done
+      expect(parse(await s.next())).toMatchObject({ stream: false, ctx: null, body: '' })
+    } finally {
+      process.stderr.write = write
+    }
+    expect(lines.join('')).toMatch(/\/early failed while sending the response: Error: no bytes at all/)
+    expect(lines.join('')).toMatch(/\/late failed while sending the response: Error: broke half-way/)
+  })
 })
