@@ -5,7 +5,8 @@
  * margin on the per-request path (bench/http/codec.ts measures both). Header values are decoded as
  * latin1 (HTTP field values are byte strings; rr sends them as proto `bytes`), cookies and
  * attributes as UTF-8 (rr URL-unescapes cookie values, which may be UTF-8 text).
- * Unknown fields are skipped, so a newer rr that adds fields does not break the decoder.
+ * Unknown fields are skipped, so a newer rr that adds fields does not break the decoder. The three
+ * maps are located during the scan and decoded when first read (a corrupt map fails then).
  * @module
  */
 
@@ -99,6 +100,13 @@ function lengthAt(b: Uint8Array, r: Cursor): number {
   return n
 }
 
+/** A length that must also stay inside the enclosing field ending at `end`. */
+function within(b: Uint8Array, r: Cursor, end: number): number {
+  const n = lengthAt(b, r)
+  if (r.p + n > end) fail(`field length ${n} runs past its enclosing field`)
+  return n
+}
+
 function skip(b: Uint8Array, r: Cursor, wire: number): void {
   switch (wire) {
     case 0:
@@ -128,16 +136,16 @@ function mapEntry(b: Buffer, r: Cursor, end: number, map: HeaderMap, text: typeo
   while (r.p < end) {
     const tag = varint(b, r)
     if (tag === 0x0a) {
-      const n = lengthAt(b, r)
+      const n = within(b, r, end)
       key = text(b, r.p, r.p + n)
       r.p += n
     } else if (tag === 0x12) {
-      const n = lengthAt(b, r)
+      const n = within(b, r, end) // advances r.p: read it before adding
       const vend = r.p + n
       while (r.p < vend) {
         const t = varint(b, r)
         if (t === 0x0a) {
-          const m = lengthAt(b, r)
+          const m = within(b, r, vend)
           values.push(text(b, r.p, r.p + m))
           r.p += m
         } else skip(b, r, t & 7)
@@ -149,21 +157,79 @@ function mapEntry(b: Buffer, r: Cursor, end: number, map: HeaderMap, text: typeo
   else map[key] = values
 }
 
+function readMap(b: Buffer, ranges: number[] | null, text: typeof latin1): HeaderMap {
+  const map: HeaderMap = {}
+  if (ranges === null) return map
+  const r: Cursor = { p: 0 }
+  for (let i = 0; i < ranges.length; i += 2) {
+    r.p = ranges[i]!
+    mapEntry(b, r, ranges[i + 1]!, map, text)
+  }
+  return map
+}
+
+/**
+ * A decoded request context. The three maps (header, cookies, attributes) are located during the
+ * scan and decoded on first read: a handler that never looks at them (a router matching on the
+ * URL) never pays for them.
+ */
+class DecodedRequest implements RequestContext {
+  remote_addr = ''
+  protocol = ''
+  method = ''
+  uri = ''
+  raw_query = ''
+  parsed = false
+  uploads: Uint8Array = EMPTY
+  readonly #b: Buffer
+  #headerAt: number[] | null = null
+  #cookiesAt: number[] | null = null
+  #attributesAt: number[] | null = null
+  #header: HeaderMap | undefined
+  #cookies: HeaderMap | undefined
+  #attributes: HeaderMap | undefined
+
+  constructor(b: Buffer) {
+    this.#b = b
+  }
+
+  /** Records where one entry of map field `tag` lies. */
+  located(tag: number, start: number, end: number): void {
+    if (tag === 0x2a) (this.#headerAt ??= []).push(start, end)
+    else if (tag === 0x32) (this.#cookiesAt ??= []).push(start, end)
+    else (this.#attributesAt ??= []).push(start, end)
+  }
+
+  get header(): HeaderMap {
+    return (this.#header ??= readMap(this.#b, this.#headerAt, latin1))
+  }
+  set header(v: HeaderMap) {
+    this.#header = v
+  }
+  get cookies(): HeaderMap {
+    return (this.#cookies ??= readMap(this.#b, this.#cookiesAt, utf8))
+  }
+  set cookies(v: HeaderMap) {
+    this.#cookies = v
+  }
+  get attributes(): HeaderMap {
+    return (this.#attributes ??= readMap(this.#b, this.#attributesAt, utf8))
+  }
+  set attributes(v: HeaderMap) {
+    this.#attributes = v
+  }
+
+  /** A plain copy (what `JSON.stringify` and test equality see). */
+  toJSON(): RequestContext {
+    const { remote_addr, protocol, method, uri, header, cookies, raw_query, parsed, uploads, attributes } = this
+    return { remote_addr, protocol, method, uri, header, cookies, raw_query, parsed, uploads, attributes }
+  }
+}
+
 /** Decodes the context of an HTTP request frame (`http.v1.Request`). */
 export function decodeRequestContext(bytes: Uint8Array): RequestContext {
   const b = asBuffer(bytes)
-  const ctx: RequestContext = {
-    remote_addr: '',
-    protocol: '',
-    method: '',
-    uri: '',
-    header: {},
-    cookies: {},
-    raw_query: '',
-    parsed: false,
-    uploads: EMPTY,
-    attributes: {},
-  }
+  const ctx = new DecodedRequest(b)
   const r: Cursor = { p: 0 }
   const len = b.length
   while (r.p < len) {
@@ -193,12 +259,10 @@ export function decodeRequestContext(bytes: Uint8Array): RequestContext {
       case 0x2a: // 5 header
       case 0x32: // 6 cookies
       case 0x52: {
-        // 10 attributes
+        // 10 attributes: located now, decoded when read
         const n = lengthAt(b, r)
-        const end = r.p + n
-        if (tag === 0x2a) mapEntry(b, r, end, ctx.header, latin1)
-        else mapEntry(b, r, end, tag === 0x32 ? ctx.cookies : ctx.attributes, utf8)
-        r.p = end
+        ctx.located(tag, r.p, r.p + n)
+        r.p += n
         break
       }
       case 0x40: // 8 parsed

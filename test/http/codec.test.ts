@@ -11,6 +11,7 @@ import {
   encodeRequestContext,
   encodeResponseContext,
   HttpCodecError,
+  type RequestContext,
 } from '../../src/http/codec.js'
 
 const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
@@ -18,6 +19,9 @@ const RequestType = root.lookupType('http.v1.Request')
 const ResponseType = root.lookupType('http.v1.Response')
 
 const bytes = (...vs: string[]) => ({ value: vs.map((v) => Buffer.from(v, 'latin1')) })
+
+/** The context with its lazily decoded maps read, as a plain object. */
+const plain = (c: RequestContext) => ({ ...c, header: c.header, cookies: c.cookies, attributes: c.attributes })
 
 describe('http.v1 codec', () => {
   it('decodes every Request field protobufjs encodes, multi-valued maps and non-UTF-8 header bytes included', () => {
@@ -41,7 +45,7 @@ describe('http.v1 codec', () => {
       }),
     ).finish()
     const ctx = decodeRequestContext(wire)
-    expect(ctx).toEqual({
+    expect(plain(ctx)).toEqual({
       remote_addr: '::1',
       protocol: 'HTTP/2.0',
       method: 'PATCH',
@@ -67,6 +71,18 @@ describe('http.v1 codec', () => {
     const wire = encodeRequestContext({ method: 'GET', uri: 'http://x/' })
     expect(() => decodeRequestContext(wire.subarray(0, wire.length - 2))).toThrow(HttpCodecError)
     expect(() => decodeRequestContext(wire.subarray(0, wire.length - 2))).toThrow(/runs past the end/)
+  })
+
+  it('decodes the header, cookie and attribute maps when they are read, and a broken map fails then', () => {
+    const wire = encodeRequestContext({ method: 'GET', uri: 'http://h/', header: { A: ['1'] } })
+    // Corrupt the inner HeaderValue of the map entry: the scan only checks the entry's bounds.
+    const bad = Buffer.from(wire)
+    const at = bad.indexOf(Buffer.from([0x12, 0x03, 0x0a, 0x01, 0x31]))
+    bad[at + 3] = 0x7f // value length now runs past the entry
+    const ctx = decodeRequestContext(bad)
+    expect(ctx.method).toBe('GET')
+    expect(() => ctx.header).toThrow(HttpCodecError)
+    expect(decodeRequestContext(wire).header).toEqual({ A: ['1'] })
   })
 
   it('encodes a Response that protobufjs (and so rr) reads back, several Set-Cookie values in one entry', () => {
@@ -103,7 +119,8 @@ describe('http.v1 codec', () => {
       uploads: new Uint8Array(0),
       attributes: {},
     }
-    expect(decodeRequestContext(encodeRequestContext(ctx))).toEqual(ctx)
+    expect(plain(decodeRequestContext(encodeRequestContext(ctx)))).toEqual(ctx)
+    expect(JSON.parse(JSON.stringify(decodeRequestContext(encodeRequestContext(ctx)))).header).toEqual(ctx.header)
     expect(RequestType.toObject(RequestType.decode(encodeRequestContext(ctx))).method).toBe('POST')
   })
 })
