@@ -4,9 +4,9 @@
  * rr (or runserver) exits 0, and no worker process is left. The shipped DeskFlow config stops the same way.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, freePort, processesMatching } from '../helpers/rr.js'
+import { ROOT, freePort, nodeCommand, processesMatching, startRr } from '../helpers/rr.js'
 import { get, makeProject, startCli, stopAll, type Project } from '../cli/_project.js'
 import { randomBytes } from 'node:crypto'
 import { startDeskflow, waitFor } from './stack.js'
@@ -56,6 +56,27 @@ async function expectCompleted(inflight: Promise<{ status: number; text: string 
 }
 
 describe('graceful stop with slow requests in flight', () => {
+  it('SIGTERM to rr itself: requests complete, exit 0, no worker left', async () => {
+    const port = await freePort()
+    const marker = newMarker()
+    const rr = await startRr({
+      config: {
+        server: { command: nodeCommand('test/fixtures/reliability/slow-worker.ts', marker), relay: 'pipes' },
+        http: { address: `127.0.0.1:${port}`, pool: { num_workers: 2, allocate_timeout: '60s', destroy_timeout: '30s' } },
+        logs: { mode: 'development', level: 'info' },
+      },
+      waitForUrl: `http://127.0.0.1:${port}/pid`,
+    })
+    await waitFor(() => processesMatching(marker).length === 2, 'two workers')
+    const inflight = await slowRequests(port)
+    const exited = new Promise<number | null>((r) => rr.process.once('exit', (c) => r(c)))
+    rr.process.kill('SIGTERM') // once: a second stop signal is rr's "exit forced"
+    await expectCompleted(inflight)
+    expect(await exited).toBe(0)
+    await waitFor(() => processesMatching(marker).length === 0, 'no worker left', 10_000)
+    rmSync(rr.cwd, { recursive: true, force: true })
+  }, 60_000)
+
   it('SIGTERM to a foreground runserver: requests complete, exit 0, no worker left', async () => {
     const port = await freePort()
     const marker = newMarker()
