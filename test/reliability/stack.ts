@@ -55,6 +55,8 @@ export interface StackOptions {
   jobs?: boolean
   /** Worker script (default worker.ts, the DeskFlow worker). */
   script?: string
+  /** Edit the project (settings sections, …) before rr starts. */
+  setup?: (project: TempProject) => void | Promise<void>
 }
 
 export async function readShippedConfig(): Promise<Record<string, any>> {
@@ -70,6 +72,7 @@ export async function readShippedConfig(): Promise<Record<string, any>> {
 
 export async function startDeskflow(options: StackOptions = {}): Promise<DeskflowStack> {
   const project = tempProject({ env: options.env })
+  await options.setup?.(project)
   const config = await readShippedConfig()
   const marker = `--reliability=${randomBytes(6).toString('hex')}`
   config.http.pool.num_workers = options.workers ?? 2
