@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RpcClient, informer } from '../../src/rpc/index.js'
 import { FrameDecoder, encodeFrame, FLAG_CODEC_PROTO, FLAG_CODEC_JSON, FLAG_CONTROL, FLAG_ERROR, type Frame } from '../../src/goridge/index.js'
@@ -23,7 +24,7 @@ describe('edge cases through the real rr (edge-worker fixture)', () => {
   beforeAll(async () => {
     const port = await freePort()
     const rpcPort = await freePort()
-    const cwd = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'pionia-edge-'))
+    const cwd = mkdtempSync(join(tmpdir(), 'pionia-edge-'))
     uploads = join(cwd, 'deep', 'uploads')
     mkdirSync(uploads, { recursive: true })
     base = `http://127.0.0.1:${port}`
