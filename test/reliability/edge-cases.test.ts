@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RpcClient, informer } from '../../src/rpc/index.js'
@@ -43,6 +43,7 @@ describe('edge cases through the real rr (edge-worker fixture)', () => {
   afterAll(async () => {
     await rpc?.close()
     await rr?.stop()
+    if (rr) rmSync(rr.cwd, { recursive: true, force: true })
   })
 
   const pid = async () => (await informer(rpc).workers('http')).map((w) => w.pid)
