@@ -4,12 +4,12 @@
  */
 import { readEnvironment } from './worker/environment.js'
 import { NotUnderRoadRunnerError } from './worker/worker.js'
-import type { RunOptions, PayloadHandler } from './worker/index.js'
-import { serveHttp, type FetchHandler } from './http/index.js'
+import type { PayloadHandler } from './worker/index.js'
+import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
-export interface ServeOptions extends RunOptions {
+export interface ServeOptions extends ServeHttpOptions {
   /** RR_MODE=http: a web-standard fetch handler. */
   http?: FetchHandler
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
