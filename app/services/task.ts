@@ -1,8 +1,9 @@
 /**
- * `task`: the board. `list` (status filter, pagination) is public; `create` needs a logged-in member,
- * validates its input, and defers the assignment email so the client gets its answer first.
+ * `task`: the board. `list` (status filter, pagination) is public; `create`, `update` and `delete`
+ * need a logged-in member; `create` defers the assignment email so the client gets its answer first.
+ * Every write flushes the cached lists and tells open boards.
  */
-import { Service, response, defer, type RequestData } from '../../src/moonlight/index.js'
+import { Service, response, defer, NotFoundError, type RequestData } from '../../src/moonlight/index.js'
 import { pageInfo, readPage } from '../../src/moonlight/index.js'
 import { realtime } from '../../src/moonlight/realtime/index.js'
 import { cache } from '../../src/moonlight/cache.js'
@@ -24,6 +25,12 @@ export class TaskService extends Service {
       authenticated: true,
       rules: { title: 'required|string|min:3|max:200', status: `in:${TASK_STATUSES.join(',')}`, project_id: 'integer' },
     },
+    update: {
+      summary: 'Change a task’s title, status or assignee (login required)',
+      authenticated: true,
+      rules: { id: 'required|integer', title: 'string|min:3|max:200', status: `in:${TASK_STATUSES.join(',')}`, assignee: 'email' },
+    },
+    delete: { summary: 'Delete a task (login required)', authenticated: true, rules: { id: 'required|integer' } },
   }
 
   async listAction(data: RequestData) {
@@ -57,5 +64,31 @@ export class TaskService extends Service {
     const logger = this.logger
     defer(() => logger.info(`Assignment email sent to ${assignee} for task #${task!.id} "${task!.title}"`))
     return response(0, 'Task created', { task })
+  }
+
+  async updateAction(data: RequestData) {
+    this.mustAuthenticate()
+    const id = data.getInt('id')!
+    const db = await this.db()
+    const current = await db.get<{ id: number; title: string; status: string; assignee: string }>('SELECT * FROM tasks WHERE id = ?', [id])
+    if (!current) throw new NotFoundError(`Task #${id} not found`)
+    const task = await db.get(
+      'UPDATE tasks SET title = ?, status = ?, assignee = ? WHERE id = ? RETURNING *',
+      [data.getString('title')?.trim() ?? current.title, data.getString('status') ?? current.status, data.getString('assignee') ?? current.assignee, id],
+    )
+    await taskLists().flush()
+    await realtime().publish('tasks', { event: 'task.updated', task })
+    return response(0, 'Task updated', { task })
+  }
+
+  async deleteAction(data: RequestData) {
+    this.mustAuthenticate()
+    const id = data.getInt('id')!
+    const db = await this.db()
+    const gone = await db.get<{ id: number }>('DELETE FROM tasks WHERE id = ? RETURNING id', [id])
+    if (!gone) throw new NotFoundError(`Task #${id} not found`)
+    await taskLists().flush()
+    await realtime().publish('tasks', { event: 'task.deleted', task: { id } })
+    return response(0, 'Task deleted', { id })
   }
 }

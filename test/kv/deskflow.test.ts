@@ -94,6 +94,30 @@ describe('DeskFlow shared state across two rr workers', () => {
     expect(open.body.returnData.tasks).toHaveLength(4)
   })
 
+  it('task.update and task.delete flush the cached lists on every worker', async () => {
+    const login = await send({ service: 'member', action: 'login', email: 'alex@northwind.studio', password: 'secret' })
+    const auth = { authorization: `Bearer ${login.body.returnData.token}` }
+    const before = (await send({ service: 'task', action: 'list' })).body.returnData.tasks as { id: number; title: string }[]
+    const behind = before.find((t) => t.title === 'Written behind the cache')!
+    const updated = await send({ service: 'task', action: 'update', id: before[0]!.id, title: 'Review homepage mockups v2', status: 'done' }, auth)
+    expect(updated.body.returnCode).toBe(0)
+    expect(updated.body.returnMessage).toBe('Task updated')
+    for (const r of await acrossWorkers(8, () => send({ service: 'task', action: 'list' }))) {
+      expect(r.body.returnData.tasks[0]).toMatchObject({ id: before[0]!.id, title: 'Review homepage mockups v2', status: 'done' })
+    }
+    const deleted = await send({ service: 'task', action: 'delete', id: behind.id }, auth)
+    expect(deleted.body.returnCode).toBe(0)
+    for (const r of await acrossWorkers(8, () => send({ service: 'task', action: 'list' }))) {
+      expect(r.body.returnData.tasks.map((t: { id: number }) => t.id)).not.toContain(behind.id)
+      expect(r.body.returnData.tasks).toHaveLength(before.length - 1)
+    }
+    const missing = await send({ service: 'task', action: 'delete', id: behind.id }, auth)
+    expect(missing.body.returnCode).toBe(404)
+    expect(missing.body.returnMessage).toBe(`Task #${behind.id} not found`)
+    const anonymous = await send({ service: 'task', action: 'update', id: before[0]!.id, title: 'nope nope' })
+    expect(anonymous.body.returnCode).toBe(401)
+  })
+
   it('the login limit holds for concurrent logins spread over both workers', async () => {
     const replies = await Promise.all(
       Array.from({ length: 8 }, () => send({ service: 'member', action: 'login', email: 'jamie@northwind.studio', password: 'secret' })),
@@ -117,6 +141,8 @@ describe('DeskFlow shared state across two rr workers', () => {
     const s = await scrape(metricsUrl)
     expect(s.sample('deskflow_requests_total', { service: 'task', action: 'list' })).toBe(calls.get('task.list'))
     expect(s.sample('deskflow_requests_total', { service: 'task', action: 'create' })).toBe(1)
+    // the anonymous update was refused by auth before the action ran: only dispatched calls count
+    expect(s.sample('deskflow_requests_total', { service: 'task', action: 'update' })).toBe(1)
     expect(s.sample('deskflow_requests_total', { service: 'member', action: 'login' })).toBe(calls.get('member.login'))
     expect(s.sample('deskflow_requests_total', { service: 'project', action: 'list' })).toBe(1)
     expect(s.text).not.toContain('service="nope"')
