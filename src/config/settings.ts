@@ -21,10 +21,9 @@ const iniCache = new Map<string, CacheEntry<Sections>>()
 const envCache = new Map<string, CacheEntry<Record<string, string>>>()
 
 function cached<T>(cache: Map<string, CacheEntry<T>>, path: string, parse: (text: string) => T, empty: T): T {
-  let st
-  try {
-    st = statSync(path)
-  } catch {
+  // throwIfNoEntry: a missing file (no .env is the common case) costs a stat, not an exception.
+  const st = statSync(path, { throwIfNoEntry: false })
+  if (!st) {
     cache.delete(path)
     return empty
   }
