@@ -6,7 +6,7 @@
 import { Service, response, defer, NotFoundError, type RequestData } from '../../src/moonlight/index.js'
 import { pageInfo, readPage } from '../../src/moonlight/index.js'
 import { realtime } from '../../src/moonlight/realtime/index.js'
-import { cache } from '../../src/moonlight/cache.js'
+import { cache } from '../../src/moonlight/index.js'
 
 /**
  * Task lists are cached in rr KV, so every worker serves the same list; any write flushes the group.

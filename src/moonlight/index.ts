@@ -31,3 +31,4 @@ export { createNodeServer, listenWithTries, toWebRequest, writeWebResponse, type
 export { GenericService, type GenericServiceClass } from './generic-service.js'
 export { readPage, pageInfo, type Page } from './pagination.js'
 export { Authenticated, Can, CanAny, Validated, ValidateField } from './decorators.js'
+export { cache, MoonlightCache, type CacheOptions, type AttemptResult } from './cache.js'
