@@ -4,7 +4,7 @@
  */
 import { Service, response, jwtEncode, jwtSettings, UnauthenticatedError, HttpError, type RequestData } from '../../src/moonlight/index.js'
 import { verifyPassword } from '../passwords.js'
-import { cache } from '../../src/moonlight/cache.js'
+import { cache } from '../../src/moonlight/index.js'
 
 interface MemberRow {
   id: number
