@@ -90,10 +90,18 @@ function trailingJson(line: string): { prefix: string; data: Json } | undefined 
   return undefined
 }
 
+/** Query parameters whose values are secrets (the maintenance bypass token, bearer tokens in URLs). */
+const SECRET_QUERY = /([?&](?:bypass|token|access_token|api_key|password)=)[^&#\s]*/gi
+
+/** Masks secret query values in a request URI: `/ping?bypass=s3cret` -> `/ping?bypass=***`. */
+export function redactUri(uri: string): string {
+  return uri.replace(SECRET_QUERY, '$1***')
+}
+
 function httpLine(prefix: string, data: Json, paint: Paint): string {
   const time = (typeof data.start === 'string' ? clock(data.start) : undefined) ?? clock(prefix.split(/\s+/)[0]) ?? clock(data.ts) ?? '--:--:--'
   const method = String(data.method).padEnd(6)
-  const uri = [data.URI, data.URL, data.request].find((v) => typeof v === 'string' && v !== '') ?? '/'
+  const uri = redactUri(String([data.URI, data.URL, data.request].find((v) => typeof v === 'string' && v !== '') ?? '/'))
   const status = Number(data.status)
   const size = formatSize(firstNumber(data, ['write_bytes', 'bytes_sent', 'response_bytes'])).padEnd(8)
   return [time, method, uri, paint(statusColor(status), String(data.status)), size, formatDuration(data)].join('  ')

@@ -105,3 +105,14 @@ describe('LogLineWriter', () => {
     expect(out).toEqual(['13:18:42  GET     /__pionia/pionia_logo.webp  200  21.5 KB   8ms', SPEC_LINE])
   })
 })
+
+describe('secrets in request URIs', () => {
+  it('masks the maintenance bypass token and other secret query values in formatted access lines', () => {
+    const line =
+      '2026-07-01T13:18:42+0000  INFO  http  http log  {"status":200,"method":"GET","URI":"/api/v1/ping?json&bypass=let-me-in&x=1&token=abc","write_bytes":5,"elapsed":4}'
+    const out = formatLogLine(line)
+    expect(out).toContain('/api/v1/ping?json&bypass=***&x=1&token=***')
+    expect(out).not.toContain('let-me-in')
+    expect(out).not.toContain('abc')
+  })
+})
