@@ -6,6 +6,7 @@
  * `./x`, `./x.ts` or `./x.js` under tsx; Node needs the real file). Packages stay imports.
  * @module
  */
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { CliError } from './command.js'
@@ -68,5 +69,36 @@ export async function compileApp(root: string, entry: string, outdir: string): P
     throw new CliError('RR_ERR_COMPILE', `Compiling ${relative(root, entry)} failed:\n${describe(err)}`)
   }
   const outputs = modules.flatMap((m) => [outputFor(root, outdir, m), `${outputFor(root, outdir, m)}.map`])
+  outputs.push(...copyAssets(root, outdir, modules))
   return { outfile: outputFor(root, outdir, entry), modules: modules.length, outputs }
+}
+
+/**
+ * Copies the non-code files that live beside the app's modules (static pages, SQL schemas, JSON
+ * data) into the same place under outdir, so code that finds them through import.meta.url still
+ * finds them after optimize. Only folders below the root that hold a compiled module are copied
+ * (recursively, minus node_modules and the output folder); files at the root itself are not.
+ */
+function copyAssets(root: string, outdir: string, modules: string[]): string[] {
+  const dirs = new Set<string>()
+  for (const m of modules) {
+    const top = relative(root, m).split(sep)[0]
+    if (top && top !== relative(root, m)) dirs.add(join(root, top))
+  }
+  const copied: string[] = []
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name)
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && resolve(p) !== resolve(outdir)) walk(p)
+      } else if (e.isFile() && !CODE.test(e.name) && !e.name.endsWith('.map')) {
+        const to = join(outdir, relative(root, p))
+        mkdirSync(dirname(to), { recursive: true })
+        copyFileSync(p, to)
+        copied.push(to)
+      }
+    }
+  }
+  for (const d of dirs) if (resolve(d) !== resolve(outdir)) walk(d)
+  return copied
 }

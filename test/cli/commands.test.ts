@@ -98,11 +98,15 @@ describe('optimize --production (real rr)', () => {
       "import { upper } from './util.ts'\nexport const greet = (s: string): string => `${upper('hello ' + s)} from ${new URL(import.meta.url).pathname.split('/').slice(-2).join('/')}`\n",
     )
     writeFileSync(join(p.dir, 'lib/util.ts'), 'export const upper = (s: string): string => s.toUpperCase()\n')
+    // a static asset beside the modules (like DeskFlow's app/public/board/) must follow them into dist/
+    mkdirSync(join(p.dir, 'lib/public'))
+    writeFileSync(join(p.dir, 'lib/public/page.html'), '<h1>board</h1>\n')
     const opt = await p.run(['optimize', '--production'])
     expect(opt.exitCode, opt.stderr).toBe(0)
     expect(opt.stdout).toContain('rr now runs: node dist/worker.js')
     expect(opt.stdout).toContain('3 modules; entry dist/worker.js')
     expect(existsSync(join(p.dir, 'dist/lib/util.js'))).toBe(true)
+    expect(readFileSync(join(p.dir, 'dist/lib/public/page.html'), 'utf8')).toBe('<h1>board</h1>\n')
     const text = readFileSync(yamlPath, 'utf8')
     expect(text.startsWith('# my app\n')).toBe(true)
     expect((parse(text) as { server: { command: unknown } }).server.command).toEqual(['node', 'dist/worker.js'])
@@ -123,6 +127,7 @@ describe('optimize --production (real rr)', () => {
     expect((parse(readFileSync(yamlPath, 'utf8')) as { server: { command: unknown } }).server.command).toBe('node --import tsx worker.ts')
     expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(false)
     expect(existsSync(join(p.dir, 'dist/lib/greet.js'))).toBe(false)
+    expect(existsSync(join(p.dir, 'dist/lib/public/page.html'))).toBe(false)
 
     // Back on the loader, the same app answers from its TypeScript sources.
     const dev = startCli(p, ['runserver'])
