@@ -10,30 +10,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RpcClient, informer, resetter, rrVersion } from '../../src/rpc/index.js'
 import { freePort, nodeCommand, rrBinary, startRr, type RrInstance } from '../helpers/rr.js'
+import { alive, waitFor } from '../helpers/process.js'
 
 const WORKER = 'test/fixtures/workers/protocol-worker.ts'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function cmdline(pid: number): string {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 describe.each(['pipes', 'tcp', 'unix'] as const)('rr 2025.1.15 runs SDK workers over the %s relay', (relayKind) => {

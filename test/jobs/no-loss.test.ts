@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { informer } from '../../src/rpc/index.js'
 import { requireService, SERVICES } from '../helpers/services.js'
+import { alive } from '../helpers/process.js'
 import { startJobsRig, type JobsRig } from './harness.js'
 
 const TOTAL = 5000
@@ -18,14 +19,6 @@ afterEach(async () => {
   rig = undefined
 })
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * Pushes TOTAL `record` jobs; job number VICTIM_AT is a long one, and the consumer running it is

@@ -116,11 +116,4 @@ export function startKiller(pids: () => Promise<number[]>, everyMs: number, onEr
 }
 
 /** True while `pid` exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+export { alive } from '../helpers/process.js'

@@ -130,20 +130,6 @@ export async function startDeskflow(options: StackOptions = {}): Promise<Deskflo
   return stack
 }
 
-/** Polls `fn` until it returns something truthy; throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+export { waitFor } from '../helpers/process.js'
 
 export { processesMatching }
