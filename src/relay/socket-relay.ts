@@ -62,7 +62,19 @@ export async function connectSocket(address: SocketAddress, options: ConnectOpti
     }
   }
   const where = address.kind === 'unix' ? `unix://${address.path}` : `tcp://${address.host}:${address.port}`
-  throw new Error(`cannot connect to ${where} after ${attempts} attempts: ${lastError?.message}. Is rr running and listening there?`)
+  throw new SocketConnectError(where, attempts, lastError?.message ?? 'unknown error')
+}
+
+/** The socket could not be opened; `reason` is the last system error (ECONNREFUSED, ENOENT, …). */
+export class SocketConnectError extends Error {
+  override readonly name = 'SocketConnectError'
+  readonly address: string
+  readonly reason: string
+  constructor(address: string, attempts: number, reason: string) {
+    super(`cannot connect to ${address} after ${attempts} attempts: ${reason}. Is rr running and listening there?`)
+    this.address = address
+    this.reason = reason
+  }
 }
 
 /** Connects to rr's relay socket and wraps it in a relay. */

@@ -18,7 +18,7 @@ import {
   type Frame,
 } from '../goridge/index.js'
 import type { Relay } from '../relay/relay.js'
-import { createSocketRelay } from '../relay/socket-relay.js'
+import { SocketConnectError, createSocketRelay } from '../relay/socket-relay.js'
 import { RpcConnectionError, RpcError, RpcServiceError, RpcTimeoutError } from './errors.js'
 import msgpack from 'msgpack-lite'
 
@@ -151,7 +151,8 @@ export class RpcClient {
       try {
         relay = await createSocketRelay(this.address, { attempts: this.#attempts, delayMs: 50 })
       } catch (err) {
-        throw new RpcConnectionError(method, this.address, (err as Error).message, err)
+        const reason = err instanceof SocketConnectError ? `${err.reason} (${this.#attempts} attempts)` : (err as Error).message
+        throw new RpcConnectionError(method, this.address, reason, err)
       }
       relay.start({
         frame: (f) => this.#onFrame(f),
