@@ -84,7 +84,7 @@ describe('JWT: bad tokens are 401 through rr + DeskFlow', () => {
 
   it('a signature with = padding or in standard base64 (+ /): 401; only base64url without padding (RFC 7515)', async () => {
     // Find claims whose signature has a - or _ (so standard base64 differs by + or /).
-    let claims = alex()
+    let claims: Record<string, unknown> = alex()
     let head = ''
     let mac = Buffer.alloc(0)
     for (let i = 0; ; i++) {
