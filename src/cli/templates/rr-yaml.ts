@@ -17,7 +17,7 @@ rpc:
 
 server:
   # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
-  # and switches this to ["node", "dist/worker.js"]; "npx pionia optimize:clear" switches back.
+  # and switches this to ["node", "build/worker.js"]; "npx pionia optimize:clear" switches back.
   command: ["node", "--import", "tsx", "${worker}"]
   relay: pipes
 
