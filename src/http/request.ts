@@ -232,3 +232,11 @@ export function createRequest(ctx: RequestContext, body: Buffer | null, links?: 
   r[kHanded] = false
   return r as unknown as Request
 }
+
+/**
+ * True when rr parsed this request's form itself (urlencoded or multipart with `http.raw_body: false`):
+ * the body bytes are then rr's JSON tree, not the form. False for any other Request.
+ */
+export function parsedByRr(request: Request): boolean {
+  return (request as unknown as Partial<State>)[kCtx]?.parsed === true
+}

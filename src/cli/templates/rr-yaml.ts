@@ -17,7 +17,7 @@ rpc:
 
 server:
   # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
-  # and switches this to ["node", "dist/worker.js"]; "npx pionia optimize:clear" switches back.
+  # and switches this to ["node", "build/worker.js"]; "npx pionia optimize:clear" switches back.
   command: ["node", "--import", "tsx", "${worker}"]
   relay: pipes
 
@@ -25,6 +25,9 @@ http:
   # runserver overrides this with -o http.address=... when --port/--host, PORT/SERVER_PORT or
   # [roadrunner]/[server] in environment/settings.ini say otherwise.
   address: ${address}
+  # Form bodies reach the worker as sent (it parses them), so JSON posted without a Content-Type
+  # (curl -d '{...}') arrives intact; rr's own form parsing (false) drops spaces from such bodies.
+  raw_body: true
   middleware: []
   pool:
     num_workers: 2
