@@ -34,6 +34,12 @@ http:
     max_jobs: 0
     allocate_timeout: 60s
     destroy_timeout: 60s
+    # A request still running after exec_ttl is answered 500 and its worker replaced: a handler that
+    # never answers cannot jam the pool or hold a stop forever. Raise it for slow endpoints (long
+    # work belongs in jobs). rr's pool plugin: http.pool.supervisor {exec_ttl, ttl, idle_ttl,
+    # max_worker_memory, watch_tick}.
+    supervisor:
+      exec_ttl: 30s
 
 jobs:
   consume: ["moonlight"]
