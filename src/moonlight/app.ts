@@ -23,6 +23,7 @@ import { jobsGateOpen, type JobQueue } from './jobs-hook.js'
 import { ConnectionManager } from './db/connection-manager.js'
 import { SettingsSnapshot } from './settings-snapshot.js'
 import type { Connection } from './db/connection.js'
+import { startupChecks } from './startup-checks.js'
 
 /** Services of one switch: alias → class. */
 export type SwitchMap = Record<string, ServiceClass>
@@ -113,6 +114,7 @@ export class Moonlight {
       dispatch: (call, onCall) => this.#dispatch(call, onCall),
     }
     lastApp = this
+    startupChecks(this.#base, this.debug, this.logger)
   }
 
   /**
