@@ -11,7 +11,7 @@
 import { RpcClient } from '../src/rpc/client.js'
 import { metrics, type Collector } from '../src/rpc/services/metrics.js'
 import { Service, type Logger, type ServiceClass, type SwitchMap } from '../src/moonlight/index.js'
-import { snakeCase } from '../src/moonlight/names.js'
+import { snakeCase } from '../src/moonlight/core/names.js'
 
 let counter: Promise<Collector | null> | undefined
 let warned = false

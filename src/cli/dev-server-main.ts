@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { resolve } from 'node:path'
-import { createNodeServer, listenWithTries, type Fetchable } from './node-server.js'
+import { createNodeServer, listenWithTries, type Fetchable } from '../http/node-server.js'
+import { describe } from '../util/describe.js'
 
 /** Messages sent to the parent process. */
 export type DevServerMessage =
@@ -46,7 +47,7 @@ process.env.PIONIA_RUNTIME ??= 'serve'
 const app = await loadApp(resolve(values.app!))
 const server = createNodeServer(app, {
   onAccess: (e) => send({ type: 'access', ...e }),
-  onError: (err) => process.stderr.write(`[pionia] request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
+  onError: (err) => process.stderr.write(`[pionia] request failed: ${describe(err)}\n`),
 })
 const host = values.host ?? '127.0.0.1'
 const first = Number(values.port ?? 8000)

@@ -17,6 +17,7 @@
  */
 
 import { forwardMissing } from './delegate.js'
+import { NULL_BODY_STATUS } from './status.js'
 
 const NativeResponse: typeof Response = globalThis.Response
 
@@ -32,8 +33,6 @@ interface Kept {
   [kHeaders]: Headers | undefined
   [kReal]: Response | undefined
 }
-
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
 function real(r: Kept): Response {
   let x = r[kReal]

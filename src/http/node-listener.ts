@@ -19,6 +19,7 @@ import { recordEntries } from './headers.js'
 import { NativeResponse } from './light-response.js'
 import type { ResponseWriter } from './writer.js'
 import { hostOf } from './request.js'
+import { isNullBodyStatus } from './status.js'
 
 /** A node:http request listener (`app` in Express, `app.callback()` in Koa). */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
@@ -364,7 +365,7 @@ class ResponseBuilder implements ResponseSink {
     const headers = new Headers()
     for (const [k, vs] of this.#headers) for (const v of typeof vs === 'string' ? [vs] : vs) headers.append(k, v)
     const body = stream ? new ReadableStream<Uint8Array>({ start: (c) => void (this.#controller = c) }) : null
-    this.#resolve(new NativeResponse([204, 205, 304].includes(this.#status) ? null : body, { status: this.#status || 200, headers }))
+    this.#resolve(new NativeResponse(isNullBodyStatus(this.#status) ? null : body, { status: this.#status || 200, headers }))
   }
   async write(chunk: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.#open(true)

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
+import { INTERNAL_ERROR, NO_BODY_METHODS, responseBodyAllowed } from './status.js'
 
 /** What the server calls: the Moonlight app, or any fetch-style handler. */
 export interface Fetchable {
@@ -29,15 +30,13 @@ export interface NodeServerOptions {
   onError?: (err: unknown) => void
 }
 
-const NO_BODY = new Set(['GET', 'HEAD'])
-
 /** Builds the WHATWG Request for a node request. */
 export function toWebRequest(req: IncomingMessage, fallbackHost: string): Request {
   const headers = new Headers()
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   const url = `http://${req.headers.host ?? fallbackHost}${req.url ?? '/'}`
   const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers }
-  if (!NO_BODY.has(init.method!)) {
+  if (!NO_BODY_METHODS.has(init.method!)) {
     init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>
     init.duplex = 'half'
   }
@@ -53,6 +52,7 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
   const cookies = response.headers.getSetCookie()
   if (cookies.length) headers['set-cookie'] = cookies
   res.writeHead(response.status, headers)
+  const bodyOk = responseBodyAllowed(method, response.status)
   let bytes = 0
   if (response.body) {
     const reader = response.body.getReader()
@@ -60,7 +60,7 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
       const { done, value } = await reader.read()
       if (done) break
       bytes += value.byteLength
-      if (method !== 'HEAD' && !res.write(value)) await new Promise((r) => res.once('drain', r))
+      if (bodyOk && !res.write(value)) await new Promise((r) => res.once('drain', r))
     }
   }
   await new Promise<void>((r) => res.end(r))
@@ -94,8 +94,8 @@ export function createNodeServer(app: Fetchable, options: NodeServerOptions = {}
       bytes = await writeWebResponse(res, response, method)
     } catch (err) {
       options.onError?.(err)
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
-      res.end('Internal Server Error')
+      if (!res.headersSent) res.writeHead(INTERNAL_ERROR.status, { 'content-type': INTERNAL_ERROR.contentType })
+      res.end(INTERNAL_ERROR.text)
     } finally {
       options.onAccess?.({ method, uri: req.url ?? '/', status, bytes, elapsedMs: performance.now() - started })
     }

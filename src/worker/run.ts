@@ -5,6 +5,7 @@
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { describe } from '../util/describe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
 export type PayloadHandler = (payload: Payload, worker: Worker) => Promise<unknown> | unknown
@@ -18,10 +19,6 @@ export interface RunOptions {
   exit?: boolean
   /** Shutdown hook time limit in ms (default 5000; rr kills the worker after 10 s). */
   shutdownTimeoutMs?: number
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 
 /**

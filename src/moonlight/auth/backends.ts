@@ -3,18 +3,9 @@
  * Bearer-JWT backend. The chain never fails a request; actions decide (mustAuthenticate, can…).
  * @module
  */
-import type { Settings } from '../config/settings.js'
+import type { Settings } from '../../config/settings.js'
 import { jwtVerify } from './jwt.js'
-
-/** The authenticated caller of one request. */
-export interface ContextUser {
-  /** The user object or row (non-empty means authenticated). */
-  user: unknown
-  authenticated: boolean
-  permissions: string[]
-  /** Remaining claims or backend data. */
-  authExtra: Record<string, unknown>
-}
+import { contextUser, type ContextUser } from '../core/user.js'
 
 /** What a backend sees of the request. */
 export interface AuthInput {
@@ -30,11 +21,6 @@ export interface AuthBackend {
   /** Only try this backend for these service aliases (empty: all). */
   limitServices?: string[]
   authenticate(input: AuthInput): ContextUser | null | undefined | Promise<ContextUser | null | undefined>
-}
-
-/** Builds a ContextUser; `authenticated` follows from a non-empty user. */
-export function contextUser(user: unknown, permissions: string[] = [], authExtra: Record<string, unknown> = {}): ContextUser {
-  return { user, authenticated: user !== null && user !== undefined && user !== '', permissions, authExtra }
 }
 
 /** JWT settings: env JWT_SECRET/JWT_TTL/JWT_ALG (JWT_SECRET_KEY accepted), else `[jwt] SECRET/TTL/ALG`. */

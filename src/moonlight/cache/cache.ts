@@ -11,13 +11,13 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { Settings } from '../config/settings.js'
-import { RpcClient } from '../rpc/client.js'
-import { RpcConnectionError } from '../rpc/errors.js'
-import { KvStorage, jsonSerializer, type Serializer, type Ttl } from '../rpc/services/kv/index.js'
-import { Locks } from '../rpc/services/lock.js'
-import { moonlight } from './app.js'
-import type { Logger } from './log.js'
+import type { Settings } from '../../config/settings.js'
+import { RpcClient } from '../../rpc/client.js'
+import { RpcConnectionError } from '../../rpc/errors.js'
+import { KvStorage, jsonSerializer, type Serializer, type Ttl } from '../../rpc/services/kv/index.js'
+import { Locks } from '../../rpc/services/lock.js'
+import { findApp } from '../core/current.js'
+import type { Logger } from '../core/log.js'
 
 export interface CacheOptions {
   /** rr KV storage name (default: `[cache] STORAGE`, else `cache`). */
@@ -282,7 +282,7 @@ export class MoonlightCache {
  * await cache().group('tasks').flush() // after a write: every worker stops serving the old lists
  */
 export function cache(options: CacheOptions = {}): MoonlightCache {
-  const app = currentApp()
+  const app = findApp()
   const settings = options.settings ?? app?.settings
   const setting = (key: string) => settings?.get('cache', key)?.trim() || undefined
   const storage = options.storage ?? setting('STORAGE') ?? 'cache'
@@ -310,12 +310,4 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
     locals.set(id, backend as LocalBackend)
   }
   return new MoonlightCache(backend, prefix, ttl, options.logger ?? app?.logger)
-}
-
-function currentApp(): { settings: Settings; logger: Logger } | undefined {
-  try {
-    return moonlight()
-  } catch {
-    return undefined
-  }
 }

@@ -15,6 +15,11 @@ export interface MoonlightJob {
   switch?: string
 }
 
+/** A queue for Moonlight jobs. `push` resolves with the job id; it rejects when the queue cannot take it. */
+export interface JobQueue {
+  push(job: MoonlightJob): Promise<string>
+}
+
 interface Pending<T> {
   run: () => T | Promise<T>
   resolve: (v: T) => void

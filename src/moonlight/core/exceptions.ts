@@ -6,9 +6,9 @@
  * for classes in dontReport / `[exceptions] DONT_REPORT`).
  * @module
  */
-import type { Settings } from '../config/settings.js'
-import { isTruthy } from '../config/settings.js'
-import { response, type Envelope } from './envelope.js'
+import type { Settings } from '../../config/settings.js'
+import { isTruthy } from '../../config/settings.js'
+import { normalizeEnvelope, response, type Envelope } from './envelope.js'
 import { HttpError, NotFoundError, UnauthenticatedError, UnauthorizedError } from './errors.js'
 import type { Logger } from './log.js'
 
@@ -82,7 +82,7 @@ export class ExceptionPipeline {
   render(err: unknown, settings: Settings, debug: boolean): RenderedError {
     const e = err instanceof Error ? err : new Error(String(err))
     for (const [cls, mapper] of this.#options.map ?? []) {
-      if (e instanceof cls) return { envelope: mapper(e), headers: {} }
+      if (e instanceof cls) return { envelope: normalizeEnvelope(mapper(e)), headers: {} }
     }
     if (e instanceof HttpError) {
       let code = e.code

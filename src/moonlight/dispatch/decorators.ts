@@ -4,8 +4,8 @@
  * #[ValidateField]. The metadata is kept on the method function, so it needs no Symbol.metadata.
  * @module
  */
-import type { ActionMeta, ServiceAuth } from './service.js'
-import type { RuleMap, RuleSpec } from './validation.js'
+import type { ActionMeta, ServiceAuth } from './meta.js'
+import type { RuleMap, RuleSpec } from '../validation/rules.js'
 
 const kActionMeta = Symbol.for('pionia.moonlight.actionMeta')
 

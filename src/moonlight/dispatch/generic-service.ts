@@ -5,11 +5,11 @@
  * @module
  */
 import { Service } from './service.js'
-import { response } from './envelope.js'
-import { NotFoundError, ValidationError } from './errors.js'
-import type { RequestData } from './data.js'
+import { response } from '../core/envelope.js'
+import { NotFoundError, ValidationError } from '../core/errors.js'
+import type { RequestData } from '../core/data.js'
 import { pageInfo, readPage } from './pagination.js'
-import type { Connection } from './db/connection.js'
+import type { Connection } from '../db/connection.js'
 
 type Row = Record<string, unknown>
 

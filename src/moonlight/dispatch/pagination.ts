@@ -3,8 +3,8 @@
  * (either case), and the paginated result shape of Pionia's generic services.
  * @module
  */
-import { ValidationError } from './errors.js'
-import type { RequestData } from './data.js'
+import { ValidationError } from '../core/errors.js'
+import type { RequestData } from '../core/data.js'
 
 /** A requested page. */
 export interface Page {

@@ -3,41 +3,22 @@
  * declarative metadata (auth and validation rules per action) kept in static fields.
  * @module
  */
-import type { ContextUser } from './auth.js'
-import type { RequestData } from './data.js'
-import type { Envelope } from './envelope.js'
-import type { FileBag, MoonlightRequest } from './context.js'
-import { UnauthenticatedError, UnauthorizedError } from './errors.js'
-import type { RuleMap } from './validation.js'
+import type { ContextUser } from '../core/user.js'
+import type { RequestData } from '../core/data.js'
+import type { Envelope } from '../core/envelope.js'
+import type { FileBag, MoonlightRequest } from '../core/context.js'
+import { UnauthenticatedError, UnauthorizedError } from '../core/errors.js'
+import type { ActionMeta, AuthRule, ServiceAuth } from './meta.js'
+import type { RuleMap } from '../validation/rules.js'
 import { decoratedMeta, mergeMeta } from './decorators.js'
-import { actionKey } from './names.js'
-import type { Connection } from './db/connection.js'
-import type { Logger } from './log.js'
+import { actionKey } from '../core/names.js'
+import type { Connection } from '../db/connection.js'
+import type { Logger } from '../core/log.js'
+
+export type { ActionMeta, AuthRule, ServiceAuth } from './meta.js'
 
 /** An action: `(data, files, request)` → envelope. */
 export type Action = (data: RequestData, files: FileBag, request: MoonlightRequest) => Envelope | Promise<Envelope>
-
-/** Auth requirements of an action (Pionia's #[Authenticated], #[Can], #[CanAny]). */
-export interface AuthRule {
-  /** Require an authenticated user. */
-  authenticated?: boolean
-  /** Require every one of these permissions (canAll). */
-  can?: string[]
-  /** Require at least one of these permissions. */
-  canAny?: string[]
-}
-
-/** Class-level auth; `except` lists actions it does not cover (any spelling: `send_welcome`, `sendWelcomeAction`). */
-export interface ServiceAuth extends AuthRule {
-  except?: string[]
-}
-
-/** Per-action metadata: auth (always applies; its permission lists replace the class's) and rules (422 on failure). */
-export interface ActionMeta extends AuthRule {
-  rules?: RuleMap
-  /** One line for the catalog. */
-  summary?: string
-}
 
 /** The constructor shape a switch registers. */
 export interface ServiceClass {

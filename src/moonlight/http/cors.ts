@@ -5,8 +5,8 @@
  * list gets no allow-origin header at all.
  * @module
  */
-import type { Settings } from '../config/settings.js'
-import { isTruthy } from '../config/settings.js'
+import type { Settings } from '../../config/settings.js'
+import { isTruthy } from '../../config/settings.js'
 
 /** CORS headers for a request with this Origin header. */
 export function corsHeaders(settings: Settings, origin: string | null): Record<string, string> {

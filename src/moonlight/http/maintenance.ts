@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Settings } from '../config/settings.js'
-import { isTruthy } from '../config/settings.js'
+import type { Settings } from '../../config/settings.js'
+import { isTruthy } from '../../config/settings.js'
 
 /** The 503 message when neither MESSAGE nor MAINTENANCE_MESSAGE is set. */
 export const DEFAULT_MAINTENANCE_MESSAGE = 'The application is undergoing scheduled maintenance. Please try again shortly.'

@@ -3,7 +3,7 @@
  * runs last, after CORS headers are applied. `limitServicesTo` restricts one to some service aliases.
  * @module
  */
-import type { MoonlightRequest } from './context.js'
+import type { MoonlightRequest } from '../core/context.js'
 
 /** What middleware sees of a request that is not a service call (ping, overview, 404). */
 export interface RouteInfo {

@@ -3,8 +3,8 @@
  * A malformed body is a 400 that says what to send instead.
  * @module
  */
-import { BadRequestError } from './errors.js'
-import type { FileBag } from './context.js'
+import { BadRequestError } from '../core/errors.js'
+import type { FileBag } from '../core/context.js'
 
 /** Parses a Cookie header into name → value. */
 export function parseCookies(header: string | null): Record<string, string> {

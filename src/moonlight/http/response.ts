@@ -1,20 +1,20 @@
 /**
- * Envelope → WHATWG Response. When deferred work is pending, the body is a one-chunk stream whose
- * end triggers the flush: the server (rr adapter or node:http) has taken every byte by then, so the
- * work runs after the response, never before it.
+ * The last stage: an answer (envelope JSON or a page) → WHATWG Response. When deferred work is
+ * pending, the body is a one-chunk stream whose end triggers the flush: the server (rr adapter or
+ * node:http) has taken every byte by then, so the work runs after the response, never before it.
  * @module
  */
-import type { Envelope } from './envelope.js'
-import { normalizeEnvelope } from './envelope.js'
+import type { Envelope } from '../core/envelope.js'
+import { isNullBodyStatus } from '../../http/status.js'
 
 /** Content-Type of every envelope. */
 export const JSON_TYPE = 'application/json; charset=UTF-8'
 
-/** The HTTP status for a returnCode: the code itself for 4xx/5xx (and 202), else 200; classic mode: always 200. */
-export function statusFor(returnCode: number, classic: boolean): number {
-  if (classic) return 200
-  if (returnCode >= 400 && returnCode <= 599) return returnCode
-  return returnCode === 202 ? 202 : 200
+/** A response before it becomes a WHATWG Response. */
+export interface Answer {
+  text: string
+  status: number
+  headers: Record<string, string>
 }
 
 /** A body that calls `onDrained` once a consumer has read it to the end. */
@@ -49,7 +49,7 @@ export function makeResponse(
   headers: Record<string, string>,
   afterResponse?: () => void,
 ): Response {
-  if (status === 204 || status === 205 || status === 304) {
+  if (isNullBodyStatus(status)) {
     if (afterResponse) setImmediate(afterResponse)
     return new Response(null, { status, headers })
   }
@@ -61,7 +61,10 @@ export function makeResponse(
   })
 }
 
-/** JSON text of an envelope (exactly the four keys). */
+/**
+ * JSON text of an envelope. Every envelope reaching this stage already has exactly the four keys
+ * (`response()`, the invocation stage and the exception pipeline build them so): no second pass.
+ */
 export function envelopeJson(envelope: Envelope): string {
-  return JSON.stringify(normalizeEnvelope(envelope))
+  return JSON.stringify(envelope)
 }

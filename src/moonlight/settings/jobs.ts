@@ -4,14 +4,9 @@
  * and what to do when it cannot (run the call in-process after the response).
  * @module
  */
-import type { Settings } from '../config/settings.js'
-import { isTruthy } from '../config/settings.js'
-import type { MoonlightJob } from './defer.js'
-
-/** A queue for Moonlight jobs. `push` resolves with the job id; it rejects when the queue cannot take it. */
-export interface JobQueue {
-  push(job: MoonlightJob): Promise<string>
-}
+import type { Settings } from '../../config/settings.js'
+import { isTruthy } from '../../config/settings.js'
+export type { JobQueue } from '../core/defer.js'
 
 /** `[jobs]` as read now (fresh from settings.ini). */
 export interface JobsConfig {

@@ -6,7 +6,7 @@
  * @module
  */
 import { existsSync } from 'node:fs'
-import { Settings, type Sections } from '../config/settings.js'
+import { Settings, type Sections } from '../../config/settings.js'
 
 /** Settings frozen at construction: sections() and dotenv() answer from memory. */
 export class SettingsSnapshot extends Settings {

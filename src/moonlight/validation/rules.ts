@@ -3,8 +3,8 @@
  * is a ValidationError (returnCode 422) whose message names the field and what to send instead.
  * @module
  */
-import { ValidationError } from './errors.js'
-import { RequestData } from './data.js'
+import { ValidationError } from '../core/errors.js'
+import { RequestData } from '../core/data.js'
 
 /** A rule set: pipe string (`required|email`) or a list of rules. */
 export type RuleSpec = string | string[]
