@@ -20,6 +20,7 @@ import { SettingsSnapshot, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen }
 import { ConnectionManager } from './db/connection-manager.js'
 import type { Connection } from './db/connection.js'
 import { messageOf } from '../util/describe.js'
+import { startupChecks } from './auth/startup-checks.js'
 
 export type { DispatchCall } from './core/context.js'
 export type { SwitchMap } from './dispatch/index.js'
@@ -92,6 +93,7 @@ export class Moonlight implements MoonlightApp {
       settleScope: (scope) => this.#settle(scope),
     })
     registerApp(this)
+    startupChecks(this.#base, this.debug, this.logger)
   }
 
   /**

@@ -3,7 +3,7 @@
  * Bearer-JWT backend. The chain never fails a request; actions decide (mustAuthenticate, can…).
  * @module
  */
-import type { Settings } from '../../config/settings.js'
+import { isTruthy, type Settings } from '../../config/settings.js'
 import { jwtVerify } from './jwt.js'
 import { contextUser, type ContextUser } from '../core/user.js'
 
@@ -23,16 +23,22 @@ export interface AuthBackend {
   authenticate(input: AuthInput): ContextUser | null | undefined | Promise<ContextUser | null | undefined>
 }
 
-/** JWT settings: env JWT_SECRET/JWT_TTL/JWT_ALG (JWT_SECRET_KEY accepted), else `[jwt] SECRET/TTL/ALG`. */
-export function jwtSettings(settings: Settings): { secret: string | undefined; ttl: number; alg: string } {
+/**
+ * JWT settings: env JWT_SECRET/JWT_TTL/JWT_ALG (JWT_SECRET_KEY accepted), else `[jwt] SECRET/TTL/ALG`.
+ * `allowWeakSecret` is DEBUG/APP_DEBUG: only then may a placeholder or short secret sign and verify
+ * (pass it to jwtEncode/jwtVerify as `{ allowWeakSecret }`).
+ */
+export function jwtSettings(settings: Settings): { secret: string | undefined; ttl: number; alg: string; allowWeakSecret: boolean } {
   const secret = settings.env('JWT_SECRET') ?? settings.env('JWT_SECRET_KEY') ?? settings.get('jwt', 'SECRET')
   const ttl = Number(settings.env('JWT_TTL') ?? settings.get('jwt', 'TTL') ?? 3600)
   const alg = settings.env('JWT_ALG') ?? settings.get('jwt', 'ALG') ?? 'HS256'
-  return { secret, ttl: Number.isFinite(ttl) ? ttl : 3600, alg }
+  const allowWeakSecret = isTruthy(settings.env('DEBUG') ?? settings.env('APP_DEBUG'))
+  return { secret, ttl: Number.isFinite(ttl) ? ttl : 3600, alg, allowWeakSecret }
 }
 
 /**
- * The built-in backend: `Authorization: Bearer <jwt>` verified with HS256. Claims: `sub`/`id` → user id,
+ * The built-in backend: `Authorization: Bearer <jwt>` verified with HS256 (outside DEBUG, never with a
+ * placeholder or short secret: see jwtSecretProblem). Claims: `sub`/`id` → user id,
  * `username`/`email` → username, `permissions`/`perms` → permissions, the rest → authExtra. A bad
  * token simply means "not authenticated".
  * @example
@@ -46,9 +52,10 @@ export function jwtAuthentication(): AuthBackend {
       const header = request.headers.get('authorization') ?? ''
       const m = /^Bearer\s+(\S+)$/i.exec(header)
       if (!m) return null
-      const { secret, alg } = jwtSettings(settings)
+      const { secret, alg, allowWeakSecret } = jwtSettings(settings)
       if (alg.toUpperCase() !== 'HS256' || !secret) return null
-      const claims = jwtVerify(m[1]!, secret)
+      // A placeholder or short secret throws (outside DEBUG): the chain logs it and the caller is anonymous.
+      const claims = jwtVerify(m[1]!, secret, { allowWeakSecret })
       if (!claims) return null
       const { sub, id, username, email, permissions, perms, ...rest } = claims
       const userId = sub ?? id
