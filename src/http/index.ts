@@ -15,11 +15,14 @@ import { installLightResponse } from './light-response.js'
 import { kNodeListener, serveNodePayload, type NodeListener } from './node-listener.js'
 import { describe } from '../util/describe.js'
 import { INTERNAL_ERROR } from './status.js'
+import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
+import { warnOnce } from './warn.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
 export type { HttpContext } from './context.js'
 export type { FormTree } from './form.js'
+export { parseQuery, MAX_QUERY_VARS, MAX_QUERY_DEPTH } from './query.js'
 export type { UploadTree, Upload, FailedUpload } from './uploads.js'
 export { UPLOAD_ERRORS } from './uploads.js'
 export { HttpHeaderError, assertHeader } from './headers.js'
@@ -93,6 +96,8 @@ function fetchServer(handler: FetchHandler): Serve {
       }
     } catch (err) {
       logFailure(raw, 'failed', err)
+      const status = nullBodyStatusOf(err)
+      if (status !== undefined) void warnOnce(`[pionia] ${nullBodyMessage(status)}`)
       return fail(writer)
     }
     try {

@@ -5,6 +5,8 @@
  */
 import { BadRequestError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
+import { parseQuery } from '../../http/query.js'
+import { parsedByRr } from '../../http/request.js'
 
 /** Parses a Cookie header into name → value. */
 export function parseCookies(header: string | null): Record<string, string> {
@@ -51,13 +53,14 @@ function nestsDeeperThan(text: string, limit: number): boolean {
 /** Reads cookies, query, files and body of `request` into one map plus the file bag. */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
   const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
-  for (const [k, v] of url.searchParams) data[k] = v
+  parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
   const files: FileBag = {}
   if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
   const type = (request.headers.get('content-type') ?? '').toLowerCase()
   if (type.startsWith('application/x-www-form-urlencoded')) {
     // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
     const text = await utf8Body(request)
+    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, request.headers.get('content-length'))), files }
     if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
     for (const [k, v] of new URLSearchParams(text)) data[k] = v
     return { data, files }
@@ -84,6 +87,28 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
   if (text.trim() === '') return { data, files }
   Object.assign(data, parseJsonObject(text))
   return { data, files }
+}
+
+/**
+ * The fields of a urlencoded form rr parsed (`http.raw_body: false`): `text` is rr's JSON tree. JSON sent
+ * without a Content-Type (`curl -d '{…}'`) arrives as a tree of one key, the JSON text, with an empty
+ * value: that key is the body. rr's form parser drops spaces and decodes `+`/`%xx` in names, so the
+ * key is the exact body only when its length is the request's Content-Length; otherwise a 400 says how
+ * to send it intact.
+ */
+function rrFormFields(text: string, contentLength: string | null): Record<string, unknown> {
+  const tree = text === '' ? {} : parseJsonObject(text)
+  const keys = Object.keys(tree)
+  if (!keys.some((k) => k.trimStart().startsWith('{'))) return tree
+  const json = keys[0]!
+  if (keys.length !== 1 || tree[json] !== '' || (contentLength !== null && Buffer.byteLength(json) !== Number(contentLength))) {
+    throw new BadRequestError(
+      'This JSON body was sent as a urlencoded form (no Content-Type; curl -d does that) and rr parsed it as a form ' +
+        '(http.raw_body: false), which drops its spaces and decodes +, %, & and =: send it with ' +
+        "-H 'Content-Type: application/json', or set http.raw_body: true in .rr.yaml",
+    )
+  }
+  return parseJsonObject(json)
 }
 
 /** The body as text; bytes that are not UTF-8 are a 400 (never silently replaced with U+FFFD). */

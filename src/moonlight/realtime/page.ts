@@ -14,7 +14,7 @@ import { currentApp } from '../core/current.js'
 import { realtimeConfig } from './config.js'
 
 export interface RealtimePageOptions {
-  /** URL path of the page (default `/board`); `/board` and `/board/` serve `index.html`. */
+  /** URL path of the page (default `/board`); `/board/` serves `index.html`, `/board` redirects there. */
   path?: string
   /** Directory holding `index.html` and its assets (a path or a file: URL). */
   dir: string | URL
@@ -74,6 +74,8 @@ export function realtimePage(options: RealtimePageOptions): Middleware {
       if (info.request.method !== 'GET' && info.request.method !== 'HEAD') {
         return new Response('Method not allowed', { status: 405, headers: { Allow: 'GET, HEAD' } })
       }
+      // The page loads its scripts and config by relative URL: they resolve under base/ only.
+      if (pathname === base) return new Response(null, { status: 308, headers: { Location: `${base}/${info.url.search}` } })
       let rest: string
       try {
         rest = decodeURIComponent(pathname.slice(base.length).replace(/^\/+/, '')) || 'index.html'
