@@ -7,6 +7,7 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
+import { serveGrpc, type GrpcOptions, type GrpcServices } from './grpc/index.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
 export interface ServeOptions extends ServeHttpOptions {
@@ -14,6 +15,10 @@ export interface ServeOptions extends ServeHttpOptions {
   http?: FetchHandler
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
+  /** RR_MODE=grpc: handlers per `pkg.Service` and method of the .proto files in .rr.yaml grpc.proto. */
+  grpc?: GrpcServices
+  /** Options for the grpc mode (config path, .proto list). */
+  grpcOptions?: GrpcOptions
 }
 
 /**
@@ -31,9 +36,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
+  if (mode === 'grpc' && options.grpc) return serveGrpc(options.grpc, { ...options, ...options.grpcOptions })
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
-  const known = [options.http ? 'http' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
+  const known = [options.http ? 'http' : '', options.grpc ? 'grpc' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
   process.stderr.write(
     `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${known.join(', ') || 'nothing'}). ` +
       `Remove the ${mode} section from .rr.yaml or pass a handler for it to serve().\n`,
