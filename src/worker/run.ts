@@ -5,6 +5,7 @@
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { answerProbe } from './probe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
 export type PayloadHandler = (payload: Payload, worker: Worker) => Promise<unknown> | unknown
@@ -31,6 +32,7 @@ function describe(err: unknown): string {
  * await runWorker(async (payload, worker) => worker.respond({ body: payload.body }))
  */
 export async function runWorker(handler: PayloadHandler, options: RunOptions = {}): Promise<void> {
+  answerProbe(null)
   let worker: Worker
   try {
     worker = options.worker ?? (await Worker.create())
