@@ -14,11 +14,14 @@ import { sendResponse } from './respond.js'
 import { ResponseWriter } from './writer.js'
 import { installLightResponse } from './light-response.js'
 import { kNodeListener, serveNodePayload, type NodeListener } from './node.js'
+import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
+import { warnOnce } from './warn.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
 export type { HttpContext } from './context.js'
 export type { FormTree } from './form.js'
+export { parseQuery, MAX_QUERY_VARS, MAX_QUERY_DEPTH } from './query.js'
 export type { UploadTree, Upload, FailedUpload } from './uploads.js'
 export { UPLOAD_ERRORS } from './uploads.js'
 export { HttpHeaderError, assertHeader } from './headers.js'
@@ -96,6 +99,8 @@ function fetchServer(handler: FetchHandler): Serve {
       }
     } catch (err) {
       logFailure(raw, 'failed', err)
+      const status = nullBodyStatusOf(err)
+      if (status !== undefined) void warnOnce(`[pionia] ${nullBodyMessage(status)}`)
       return fail(writer)
     }
     try {

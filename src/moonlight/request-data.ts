@@ -5,6 +5,7 @@
  */
 import { BadRequestError } from './errors.js'
 import type { FileBag } from './context.js'
+import { parseQuery } from '../http/query.js'
 import { parsedByRr } from '../http/request.js'
 
 /** Parses a Cookie header into name → value. */
@@ -52,7 +53,7 @@ function nestsDeeperThan(text: string, limit: number): boolean {
 /** Reads cookies, query, files and body of `request` into one map plus the file bag. */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
   const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
-  for (const [k, v] of url.searchParams) data[k] = v
+  parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
   const files: FileBag = {}
   if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
   const type = (request.headers.get('content-type') ?? '').toLowerCase()
