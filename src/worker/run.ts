@@ -7,6 +7,7 @@
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { describe } from '../util/describe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
 export type PayloadHandler = (payload: Payload, worker: Worker) => Promise<unknown> | unknown
@@ -26,10 +27,6 @@ export interface RunOptions {
    * it, runs onShutdown and exits with code 1.
    */
   stopGraceMs?: number
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 
 function graceOf(options: RunOptions): number {

@@ -66,8 +66,9 @@ logs:
 
 # How long a stop (Ctrl+C, npx pionia stopserver) waits for in-flight requests and jobs. rr's jobs
 # plugin (v5.1.9) keeps idle queue pollers blocked until this runs out, so with a jobs section every
-# stop takes the whole period: keep it short in development.
+# stop takes the whole period (without one rr stops in about 1 s). Raise it when requests or jobs
+# run longer than this: they are cut at the end of it.
 endure:
-  grace_period: 10s
+  grace_period: 3s
 `
 }
