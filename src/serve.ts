@@ -7,6 +7,7 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
+import { answerProbe } from './worker/probe.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
 export interface ServeOptions extends ServeHttpOptions {
@@ -23,6 +24,7 @@ export interface ServeOptions extends ServeHttpOptions {
  * await serve({ http: app })
  */
 export async function serve(options: ServeOptions): Promise<void> {
+  answerProbe([...(options.http ? ['http'] : []), ...Object.keys(options.modes ?? {})])
   const env = readEnvironment()
   if (!env.underRoadRunner) {
     process.stderr.write(new NotUnderRoadRunnerError().message + '\n')
