@@ -7,11 +7,14 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
+import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
-export interface ServeOptions extends ServeHttpOptions {
+export interface ServeOptions extends ServeHttpOptions, TcpOptions {
   /** RR_MODE=http: a web-standard fetch handler. */
   http?: FetchHandler
+  /** RR_MODE=tcp: one handler for the connection events of rr's tcp servers (pionia/tcp). */
+  tcp?: TcpHandler
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
 }
@@ -31,9 +34,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
+  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, options), options)
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
-  const known = [options.http ? 'http' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
+  const known = [options.http ? 'http' : '', options.tcp ? 'tcp' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
   process.stderr.write(
     `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${known.join(', ') || 'nothing'}). ` +
       `Remove the ${mode} section from .rr.yaml or pass a handler for it to serve().\n`,
