@@ -18,13 +18,16 @@ export interface ServiceSpec {
   processNum?: number
   /** Seconds a process may run before rr stops it (0: no limit). */
   execTimeout?: number
-  /** Do not restart a process that exited on its own (default false: restart it). */
+  /**
+   * Start the process again when it exits (rr's `remain_after_exit`; default false: an exited
+   * process stays down). Note the name: unlike systemd's RemainAfterExit, rr restarts on true.
+   */
   remainAfterExit?: boolean
-  /** Seconds between a process's exit and its restart (rr's default 30). */
+  /** Seconds between a process's exit and its restart when `remainAfterExit` (rr's default 30). */
   restartSec?: number
   /** Log lines carry the service name instead of the plugin's. */
   serviceNameInLogs?: boolean
-  /** Seconds rr waits after SIGTERM before it kills the process (rr's default 5). */
+  /** Seconds rr waits after SIGINT (its stop signal) before it kills the process (rr's default 5). */
   timeoutStopSec?: number
   /** Extra environment variables for the processes. */
   env?: Record<string, string>
