@@ -105,12 +105,20 @@ export function rrLogger(client: RpcClient, options: RrLoggerOptions = {}): RrLo
         toFallback(line)
       }
     }
-    draining = undefined
+  }
+
+  // One drain at a time; a line queued while a drain is finishing starts the next one.
+  const kick = (): void => {
+    if (draining || queue.length === 0) return
+    draining = drain().finally(() => {
+      draining = undefined
+      kick()
+    })
   }
 
   const log = (level: RrLogLevel, message: string, fields?: LogFields): void => {
     queue.push({ level, message, fields })
-    draining ??= drain()
+    kick()
   }
 
   return {
