@@ -10,11 +10,13 @@ import { runWorker } from './worker/run.js'
 import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
-export interface ServeOptions extends ServeHttpOptions, TcpOptions {
+export interface ServeOptions extends ServeHttpOptions {
   /** RR_MODE=http: a web-standard fetch handler. */
   http?: FetchHandler
   /** RR_MODE=tcp: one handler for the connection events of rr's tcp servers (pionia/tcp). */
   tcp?: TcpHandler
+  /** The tcp servers' delimiter(s) for `event.messages()` (see pionia/tcp `TcpOptions`; default "\r\n"). */
+  tcpDelimiter?: TcpOptions['delimiter']
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
 }
@@ -34,7 +36,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
-  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, options), options)
+  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
   const known = [options.http ? 'http' : '', options.tcp ? 'tcp' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
