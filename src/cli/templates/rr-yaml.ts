@@ -41,6 +41,11 @@ http:
     supervisor:
       exec_ttl: 30s
 
+# Health and readiness probes for load balancers and Kubernetes: GET /health?plugin=http (200 while
+# a worker is up, 503 when none is) and /ready; npx pionia status prints them per plugin.
+status:
+  address: 127.0.0.1:2114
+
 jobs:
   consume: ["moonlight"]
   pool:

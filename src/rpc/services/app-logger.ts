@@ -5,7 +5,7 @@
  * no line is lost; lines keep their order.
  * @module
  */
-import { descriptor } from '../../proto/applogger-v1.js'
+import { descriptor } from '../../generated/applogger-v1.js'
 import type { RpcClient } from '../client.js'
 import { RpcConnectionError, RpcTimeoutError } from '../errors.js'
 import { encode, lazyTypes } from './proto-types.js'

@@ -4,7 +4,7 @@
  * run time). Protobuf `service.v1` messages.
  * @module
  */
-import { descriptor } from '../../proto/service-v1.js'
+import { descriptor } from '../../generated/service-v1.js'
 import type { RpcClient } from '../client.js'
 import { encode, lazyTypes } from './proto-types.js'
 

@@ -4,7 +4,7 @@
  * plugin's own address. Protobuf `status.v1` messages.
  * @module
  */
-import { descriptor } from '../../proto/status-v1.js'
+import { descriptor } from '../../generated/status-v1.js'
 import type { RpcClient } from '../client.js'
 import { encode, lazyTypes } from './proto-types.js'
 
