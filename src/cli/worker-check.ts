@@ -83,7 +83,7 @@ export function unservedSections(config: Record<string, unknown>, probe: ProbeRe
       (s) =>
         `${configName} has a "${s}" section, but ${entryName} has no handler for RR_MODE=${s} (it handles: ${probe.modes.join(', ') || 'nothing'}).\n` +
         `  Fix: remove the "${s}:" section from ${configName}, or add the handler: ` +
-        (s === 'http' ? 'serve({ http: app, ... })' : `serve({ ${probe.modes.includes('http') ? 'http: app, ' : ''}modes: { ${s}: handler } })`),
+        (s === 'http' ? 'serve({ http: app, ... })' : s === 'tcp' ? 'serve({ tcp: handler }) (pionia/tcp)' : `serve({ ${probe.modes.includes('http') ? 'http: app, ' : ''}modes: { ${s}: handler } })`),
     )
 }
 
