@@ -11,6 +11,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   runserver: () => import('./runserver.js'),
   'runserver:logs': () => import('./runserver-logs.js'),
   stopserver: () => import('./stopserver.js'),
+  status: () => import('./status.js'),
   'maintenance:on': () => import('./maintenance-on.js'),
   'maintenance:off': () => import('./maintenance-off.js'),
   optimize: () => import('./optimize.js'),
