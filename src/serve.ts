@@ -8,11 +8,17 @@ import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
 import { serveGrpc, type GrpcOptions, type GrpcServices } from './grpc/index.js'
+import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
+import { answerProbe } from './worker/probe.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
 export interface ServeOptions extends ServeHttpOptions {
   /** RR_MODE=http: a web-standard fetch handler. */
   http?: FetchHandler
+  /** RR_MODE=tcp: one handler for the connection events of rr's tcp servers (pionia/tcp). */
+  tcp?: TcpHandler
+  /** The tcp servers' delimiter(s) for `event.messages()` (see pionia/tcp `TcpOptions`; default "\r\n"). */
+  tcpDelimiter?: TcpOptions['delimiter']
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
   /** RR_MODE=grpc: handlers per `pkg.Service` and method of the .proto files in .rr.yaml grpc.proto. */
@@ -28,6 +34,8 @@ export interface ServeOptions extends ServeHttpOptions {
  * await serve({ http: app })
  */
 export async function serve(options: ServeOptions): Promise<void> {
+  const served = [...(options.http ? ['http'] : []), ...(options.tcp ? ['tcp'] : []), ...(options.grpc ? ['grpc'] : []), ...Object.keys(options.modes ?? {})]
+  answerProbe(served)
   const env = readEnvironment()
   if (!env.underRoadRunner) {
     process.stderr.write(new NotUnderRoadRunnerError().message + '\n')
@@ -37,11 +45,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
   if (mode === 'grpc' && options.grpc) return serveGrpc(options.grpc, { ...options, ...options.grpcOptions })
+  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
-  const known = [options.http ? 'http' : '', options.grpc ? 'grpc' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
   process.stderr.write(
-    `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${known.join(', ') || 'nothing'}). ` +
+    `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${served.join(', ') || 'nothing'}). ` +
       `Remove the ${mode} section from .rr.yaml or pass a handler for it to serve().\n`,
   )
   process.exitCode = 1

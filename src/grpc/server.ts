@@ -6,6 +6,7 @@
 import type protobuf from 'protobufjs'
 import type { Payload, PayloadHandler, RunOptions, Worker } from '../worker/index.js'
 import { runWorker } from '../worker/run.js'
+import { answerProbe } from '../worker/probe.js'
 import { CallContextImpl, type GrpcContext } from './context.js'
 import { readGrpcConfig, resolveProtos } from './config.js'
 import { loadSchema, type MethodSchema, type Schema } from './schema.js'
@@ -174,6 +175,7 @@ export function createGrpcHandler(services: GrpcServices, options: GrpcOptions =
  * })
  */
 export async function serveGrpc(services: GrpcServices, options: GrpcOptions & RunOptions = {}): Promise<void> {
+  answerProbe(['grpc'])
   let handler: PayloadHandler
   try {
     handler = createGrpcHandler(services, options)
