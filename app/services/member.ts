@@ -2,7 +2,7 @@
  * `member`: `login` checks an email and password against team_members and returns a JWT;
  * `profile` shows the logged-in member; `invite` sends the welcome mail through a Moonlight job.
  */
-import { Service, response, jwtEncode, jwtSettings, UnauthenticatedError, HttpError, type RequestData } from '../../src/moonlight/index.js'
+import { Service, response, jwtEncode, jwtSettings, JwtSecretError, UnauthenticatedError, HttpError, type RequestData } from '../../src/moonlight/index.js'
 import { verifyPassword } from '../passwords.js'
 import { cache } from '../../src/moonlight/index.js'
 
@@ -33,9 +33,15 @@ export class MemberService extends Service {
     if (!row || !(await verifyPassword(data.getString('password')!, row.password_hash))) {
       throw new UnauthenticatedError('Invalid email or password')
     }
-    const { secret, ttl } = jwtSettings(this.request.settings)
+    const { secret, ttl, allowWeakSecret } = jwtSettings(this.request.settings)
     if (!secret) throw new HttpError(500, 'Login is not configured: set JWT_SECRET in environment/.env (see environment/.env.example)')
-    const token = jwtEncode({ sub: row.id, email: row.email, name: row.name, permissions: ['tasks:write'] }, secret, ttl)
+    let token: string
+    try {
+      token = jwtEncode({ sub: row.id, email: row.email, name: row.name, permissions: ['tasks:write'] }, secret, ttl, { allowWeakSecret })
+    } catch (err) {
+      if (err instanceof JwtSecretError) throw new HttpError(500, `Login is not configured: ${err.message}`)
+      throw err
+    }
     return response(0, 'Login successful', { token, member: publicFields(row) })
   }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { freePort, rrBinary } from '../helpers/rr.js'
+import { ROOT, freePort, rrBinary } from '../helpers/rr.js'
 import { useProjects, type Project } from './_project.js'
 
 type Mode = 'ok' | 'badDigest' | 'noAsset' | 'rateLimit' | 'interrupt'
@@ -250,6 +250,29 @@ describe('rr:setup without GitHub', () => {
     } finally {
       expect((await p.run(['stopserver'])).stdout).toContain('RoadRunner stopped.')
     }
+  })
+
+  it('creates environment/.env from .env.example with a random JWT_SECRET, and replaces a placeholder one in an existing .env', async () => {
+    const p = project()
+    mkdirSync(join(p.dir, 'environment'))
+    writeFileSync(join(p.dir, 'environment', '.env.example'), readFileSync(join(ROOT, 'environment', '.env.example')))
+    const r = await setup(p, ['--binary', rrBinary()])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stdout).toContain('==> Wrote environment/.env from .env.example with a random JWT_SECRET')
+    const env = readFileSync(join(p.dir, 'environment', '.env'), 'utf8')
+    const secret = /^JWT_SECRET=(.*)$/m.exec(env)![1]!
+    expect(secret).toMatch(/^[0-9a-f]{64}$/)
+    expect(env.replace(/^JWT_SECRET=.*$/m, '')).toBe(readFileSync(join(ROOT, 'environment', '.env.example'), 'utf8').replace(/^JWT_SECRET=.*$/m, ''))
+    expect(statSync(join(p.dir, 'environment', '.env')).mode & 0o077).toBe(0)
+    // Run again: a good secret stays.
+    const again = await setup(p, [])
+    expect(again.stdout).not.toContain('JWT_SECRET')
+    expect(readFileSync(join(p.dir, 'environment', '.env'), 'utf8')).toBe(env)
+    // The README's old step (cp .env.example .env) left the placeholder: rr:setup replaces it and says so.
+    writeFileSync(join(p.dir, 'environment', '.env'), 'APP_NAME=x\nJWT_SECRET=change-me-to-a-long-random-string\nDEBUG=false\n')
+    const fixed = await setup(p, [])
+    expect(fixed.stdout).toContain('environment/.env had a placeholder or short JWT_SECRET: replaced it with a random one')
+    expect(readFileSync(join(p.dir, 'environment', '.env'), 'utf8')).toMatch(/^APP_NAME=x\nJWT_SECRET=[0-9a-f]{64}\nDEBUG=false\n$/)
   })
 
   it('rejects a bad --source and an unreadable --version', async () => {

@@ -18,7 +18,7 @@ export interface TempProject {
   cleanup(): void
 }
 
-const SECRET = 'test-secret-' + 'x'.repeat(24)
+const SECRET = 'deskflow-test-secret-5c1e9a7b3f2d8046'
 
 export function tempProject(options: { env?: Record<string, string>; settings?: string } = {}): TempProject {
   const root = mkdtempSync(join(tmpdir(), 'deskflow-'))

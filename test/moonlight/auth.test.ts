@@ -5,7 +5,7 @@ import {
 } from '../../src/moonlight/index.js'
 import { post, recordingLogger, tempRoot } from './helpers.js'
 
-const SECRET = 's3cret-for-tests'
+const SECRET = 's3cret-for-tests-0b7e4d29c6a1f853'
 
 class DocsService extends Service {
   static override auth = { authenticated: true, except: ['read_public'] }
@@ -79,7 +79,7 @@ describe('declarative auth and permission checks', () => {
     const expired = jwtEncode({ sub: 1, exp: Math.floor(Date.now() / 1000) - 5 }, SECRET)
     const head = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')
     const body = Buffer.from(JSON.stringify({ sub: 1 })).toString('base64url')
-    for (const token of [jwtEncode({ sub: 1 }, 'other-secret'), expired, `${head}.${body}.`, 'not-a-jwt', `${head}.${body}.${createHmac('sha256', SECRET).update('x').digest('base64url')}`]) {
+    for (const token of [jwtEncode({ sub: 1 }, 'other-secret-1a2b3c4d5e6f7a8b9c0d1e2f'), expired, `${head}.${body}.`, 'not-a-jwt', `${head}.${body}.${createHmac('sha256', SECRET).update('x').digest('base64url')}`]) {
       const r = await post(app, { service: 'docs', action: 'read' }, { headers: { authorization: `Bearer ${token}` } })
       expect(r.status).toBe(401)
     }

@@ -4,7 +4,7 @@ import {
 } from '../../src/moonlight/index.js'
 import { post, recordingLogger, tempRoot } from './helpers.js'
 
-const SECRET = 'decorator-secret'
+const SECRET = 'decorator-secret-9f2a6c0e4b8d1735'
 
 @Authenticated({ except: ['browse'] })
 class ShelfService extends Service {

@@ -13,7 +13,7 @@ import { createDeskflowApp } from '../../app/app.js'
 import { startRr, type RrInstance } from '../helpers/rr.js'
 import { startDeskflow, waitFor, type DeskflowStack } from './stack.js'
 
-const SECRET = 'test-secret-' + 'x'.repeat(24)
+const SECRET = 'deskflow-test-secret-5c1e9a7b3f2d8046'
 
 describe('rr restart under an RPC client and job producers', () => {
   let stack: DeskflowStack | undefined

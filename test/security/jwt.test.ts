@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { startDeskflow, type DeskflowStack } from '../reliability/stack.js'
 
-const SECRET = 'test-secret-' + 'x'.repeat(24) // what tempProject writes to .env
+const SECRET = 'deskflow-test-secret-5c1e9a7b3f2d8046' // what tempProject writes to .env
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
 
 function token(header: Record<string, unknown>, claims: Record<string, unknown>, secret = SECRET, alg: 'sha256' | 'sha512' = 'sha256'): string {
@@ -75,6 +75,35 @@ describe('JWT: bad tokens are 401 through rr + DeskFlow', () => {
     await expect401(token({ alg: 'HS256', typ: 'JWT' }, { ...alex(), nbf: now() + 3600 }))
   })
 
+  it('a non-numeric exp or nbf (a string in the past or the future, null, an object): 401', async () => {
+    for (const exp of [String(now() - 60), String(now() + 600), 'tomorrow', null, {}, [now() + 600], true]) {
+      await expect401(token({ alg: 'HS256', typ: 'JWT' }, { ...alex(), exp }))
+    }
+    await expect401(token({ alg: 'HS256', typ: 'JWT' }, { ...alex(), nbf: String(now() - 60) }))
+  })
+
+  it('a signature with = padding or in standard base64 (+ /): 401; only base64url without padding (RFC 7515)', async () => {
+    // Find claims whose signature has a - or _ (so standard base64 differs by + or /).
+    let claims: Record<string, unknown> = alex()
+    let head = ''
+    let mac = Buffer.alloc(0)
+    for (let i = 0; ; i++) {
+      claims = { ...alex(), jti: `t${i}` }
+      head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`
+      mac = createHmac('sha256', SECRET).update(head).digest()
+      if (/[-_]/.test(mac.toString('base64url'))) break
+    }
+    const r = await profile(`${head}.${mac.toString('base64url')}`)
+    expect(r.status).toBe(200) // the same token in canonical form is good
+    await expect401(`${head}.${mac.toString('base64url')}=`)
+    await expect401(`${head}.${mac.toString('base64')}`) // + or / and = padding
+    await expect401(`${head}.${mac.toString('base64').replace(/=+$/, '')}`) // + or /, no padding
+    // The header and payload parts too.
+    const [h, p] = head.split('.')
+    const padded = `${h}=.${p}`
+    await expect401(`${padded}.${createHmac('sha256', SECRET).update(padded).digest('base64url')}`)
+  })
+
   it('a token for a member deleted after login: 401, and nothing is created', async () => {
     const auth = await stack.login('jamie@northwind.studio')
     const bearer = auth.authorization!.slice('Bearer '.length)
@@ -89,6 +118,49 @@ describe('JWT: bad tokens are 401 through rr + DeskFlow', () => {
       expect(count()).toBe(0)
     } finally {
       db.close()
+    }
+  })
+})
+
+describe('JWT: a placeholder or short secret signs and verifies nothing outside DEBUG (through rr + DeskFlow)', () => {
+  const forged = (secret: string) =>
+    token({ alg: 'HS256', typ: 'JWT' }, { ...alex(), permissions: ['tasks:write', 'project:delete', 'admin'] }, secret)
+
+  for (const secret of ['change-me-to-a-long-random-string', 'short-but-random-9f2c']) {
+    it(`JWT_SECRET=${secret}: forged tokens get 401 on member.profile, task.create and project.delete; login answers 500 naming the fix`, async () => {
+      const stack = await startDeskflow({ workers: 1, env: { JWT_SECRET: secret } })
+      try {
+        const bearer = { authorization: `Bearer ${forged(secret)}` }
+        for (const body of [
+          { service: 'member', action: 'profile' },
+          { service: 'task', action: 'create', title: 'Forged task' },
+          { service: 'project', action: 'delete', id: 1 },
+        ]) {
+          const r = await stack.call(body, bearer)
+          expect(r.status).toBe(401)
+        }
+        const login = await stack.call({ service: 'member', action: 'login', email: 'alex@northwind.studio', password: 'secret' })
+        expect(login.status).toBe(500)
+        expect(login.body!.returnMessage).toMatch(/Login is not configured: Refusing to use the JWT secret: .*openssl rand -hex 32/)
+        // Said at startup (every worker) and per refused token, with the fix.
+        await stack.rr.waitForOutput(/every Bearer token is refused .*openssl rand -hex 32/)
+        expect(stack.rr.output()).toMatch(/JwtSecretError: Refusing to use the JWT secret/)
+        expect(stack.rr.output()).not.toContain(secret)
+      } finally {
+        await stack.stop()
+      }
+    })
+  }
+
+  it('DEBUG=true: the placeholder is accepted (local development) with a loud startup warning', async () => {
+    const secret = 'change-me-to-a-long-random-string'
+    const stack = await startDeskflow({ workers: 1, env: { JWT_SECRET: secret, DEBUG: 'true' } })
+    try {
+      expect((await stack.call({ service: 'member', action: 'profile' }, { authorization: `Bearer ${forged(secret)}` })).status).toBe(200)
+      await stack.rr.waitForOutput(/INSECURE: JWT secret is a placeholder/)
+      expect(stack.rr.output()).toMatch(/DEBUG is on: __catalog is public/)
+    } finally {
+      await stack.stop()
     }
   })
 })

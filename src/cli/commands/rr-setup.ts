@@ -17,6 +17,7 @@ import { extractRr } from '../setup/archive.js'
 import { progressBar } from '../setup/progress.js'
 import { buildWithGo, GO_BUILD_VERSION, hasGo } from '../setup/go-build.js'
 import { parseVersion, versionMatcher } from '../setup/version.js'
+import { ensureEnvFile } from '../setup/env-file.js'
 
 /** The RoadRunner version this pionia is tested with. */
 export const PINNED_VERSION = '2025.1.15'
@@ -93,6 +94,9 @@ function checkWorkerFiles(ctx: CommandContext, paint: Paint): void {
     writeFileSync(config, defaultRrYaml())
     ctx.stdout.write('==> Wrote a default .rr.yaml (HTTP on 127.0.0.1:8000, worker.ts through the tsx loader, memory jobs)\n')
   }
+  const env = ensureEnvFile(ctx.cwd)
+  if (env === 'created') ctx.stdout.write('==> Wrote environment/.env from .env.example with a random JWT_SECRET (64 hex characters)\n')
+  if (env === 'secret-replaced') ctx.stdout.write(paint('yellow', '==> environment/.env had a placeholder or short JWT_SECRET: replaced it with a random one (tokens signed with the old one no longer verify)') + '\n')
   if (!existsSync(join(ctx.cwd, 'worker.ts')) && !existsSync(join(ctx.cwd, 'worker.js'))) {
     ctx.stdout.write(paint('yellow', 'Missing worker files. Ensure .rr.yaml and worker.ts exist in the app root (see the README: a worker.ts calling serve()).') + '\n')
   } else {

@@ -17,7 +17,7 @@ rpc:
 
 server:
   # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
-  # and switches this to ["node", "dist/worker.js"]; "npx pionia optimize:clear" switches back.
+  # and switches this to ["node", "build/worker.js"]; "npx pionia optimize:clear" switches back.
   command: ["node", "--import", "tsx", "${worker}"]
   relay: pipes
 
@@ -25,12 +25,21 @@ http:
   # runserver overrides this with -o http.address=... when --port/--host, PORT/SERVER_PORT or
   # [roadrunner]/[server] in environment/settings.ini say otherwise.
   address: ${address}
+  # Form bodies reach the worker as sent (it parses them), so JSON posted without a Content-Type
+  # (curl -d '{...}') arrives intact; rr's own form parsing (false) drops spaces from such bodies.
+  raw_body: true
   middleware: []
   pool:
     num_workers: 2
     max_jobs: 0
     allocate_timeout: 60s
     destroy_timeout: 60s
+    # A request still running after exec_ttl is answered 500 and its worker replaced: a handler that
+    # never answers cannot jam the pool or hold a stop forever. Raise it for slow endpoints (long
+    # work belongs in jobs). rr's pool plugin: http.pool.supervisor {exec_ttl, ttl, idle_ttl,
+    # max_worker_memory, watch_tick}.
+    supervisor:
+      exec_ttl: 30s
 
 jobs:
   consume: ["moonlight"]
@@ -57,8 +66,9 @@ logs:
 
 # How long a stop (Ctrl+C, npx pionia stopserver) waits for in-flight requests and jobs. rr's jobs
 # plugin (v5.1.9) keeps idle queue pollers blocked until this runs out, so with a jobs section every
-# stop takes the whole period: keep it short in development.
+# stop takes the whole period (without one rr stops in about 1 s). Raise it when requests or jobs
+# run longer than this: they are cut at the end of it.
 endure:
-  grace_period: 10s
+  grace_period: 3s
 `
 }

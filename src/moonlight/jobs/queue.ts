@@ -9,8 +9,8 @@
 import type { Settings } from '../../config/settings.js'
 import { RpcClient } from '../../rpc/client.js'
 import { outboxProducer, type OutboxProducer } from '../../jobs/producer.js'
-import { jobsConfig, type JobQueue } from '../jobs-hook.js'
-import type { MoonlightJob } from '../defer.js'
+import { jobsConfig, type JobQueue } from '../settings/jobs.js'
+import type { MoonlightJob } from '../core/defer.js'
 
 export interface RrJobQueueOptions {
   /** Per-push RPC timeout in ms (default 5000): a slow rr should not hold a request for long. */
