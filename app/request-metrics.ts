@@ -11,7 +11,7 @@
 import { RpcClient } from '../src/rpc/client.js'
 import { metrics, type Metrics } from '../src/rpc/services/metrics.js'
 import { Service, type Logger, type ServiceClass, type SwitchMap } from '../src/moonlight/index.js'
-import { snakeCase } from '../src/moonlight/names.js'
+import { snakeCase } from '../src/moonlight/core/names.js'
 
 const NAME = 'deskflow_requests_total'
 const OPTIONS = { help: 'Moonlight calls that reached their action, by service and action', labels: ['service', 'action'] }

@@ -13,13 +13,13 @@
  */
 import type { RequestContext } from './codec.js'
 import { forwardMissing } from './delegate.js'
+import { NO_BODY_METHODS } from './status.js'
 
 /** Size of the views the `body` stream hands out. */
 export const BODY_CHUNK = 64 * 1024
 
 const NativeRequest: typeof Request = globalThis.Request
 const NEVER = new AbortController().signal
-const NO_BODY = new Set(['GET', 'HEAD'])
 const decoder = new TextDecoder()
 
 const kCtx = Symbol('pionia.ctx')
@@ -223,7 +223,7 @@ forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Reque
 export function createRequest(ctx: RequestContext, body: Buffer | null, links?: RequestLinks): Request {
   const r = Object.create(RrRequest.prototype) as State
   r[kCtx] = ctx
-  r[kBytes] = NO_BODY.has(ctx.method) ? null : body
+  r[kBytes] = NO_BODY_METHODS.has(ctx.method) ? null : body
   r[kHeaders] = undefined
   r[kReal] = undefined
   r[kUsed] = false

@@ -7,6 +7,8 @@
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { answerProbe } from './probe.js'
+import { describe } from '../util/describe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
 export type PayloadHandler = (payload: Payload, worker: Worker) => Promise<unknown> | unknown
@@ -26,10 +28,6 @@ export interface RunOptions {
    * it, runs onShutdown and exits with code 1.
    */
   stopGraceMs?: number
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 
 function graceOf(options: RunOptions): number {
@@ -66,6 +64,7 @@ async function shutdownHook(options: RunOptions): Promise<boolean> {
  * await runWorker(async (payload, worker) => worker.respond({ body: payload.body }))
  */
 export async function runWorker(handler: PayloadHandler, options: RunOptions = {}): Promise<void> {
+  answerProbe(null)
   let worker: Worker
   try {
     worker = options.worker ?? (await Worker.create())
