@@ -9,11 +9,15 @@
  * refused before the action (auth, validation, unknown names) are therefore not counted.
  */
 import { RpcClient } from '../src/rpc/client.js'
-import { metrics, type Collector } from '../src/rpc/services/metrics.js'
+import { metrics, type Metrics } from '../src/rpc/services/metrics.js'
 import { Service, type Logger, type ServiceClass, type SwitchMap } from '../src/moonlight/index.js'
-import { snakeCase } from '../src/moonlight/names.js'
+import { snakeCase } from '../src/moonlight/core/names.js'
 
-let counter: Promise<Collector | null> | undefined
+const NAME = 'deskflow_requests_total'
+const OPTIONS = { help: 'Moonlight calls that reached their action, by service and action', labels: ['service', 'action'] }
+
+let client: Metrics | null | undefined
+let declared: Promise<unknown> | undefined
 let warned = false
 
 function warnOnce(logger: Logger, message: string): void {
@@ -22,28 +26,34 @@ function warnOnce(logger: Logger, message: string): void {
   logger.warn(`request metrics off: ${message}`)
 }
 
-/** The counter, declared once per worker (rr accepts the second worker's declaration as is). */
-function requestCounter(logger: Logger): Promise<Collector | null> {
-  counter ??= (async () => {
-    const address = process.env.RR_RPC?.trim()
-    if (!address) return null
-    try {
-      return await metrics(new RpcClient(address)).counter('deskflow_requests_total', {
-        help: 'Moonlight calls that reached their action, by service and action',
-        labels: ['service', 'action'],
-      })
-    } catch (err) {
-      warnOnce(logger, (err as Error).message)
-      return null
-    }
-  })()
-  return counter
-}
-
+/**
+ * Adds 1 for one call. The counter is declared once, under `metrics.collect` in .rr.yaml, so workers
+ * only add to it (a Declare per worker makes rr warn "metric with provided name already exist" at each
+ * worker's first call). A config without that entry: the first add finds it undeclared, and this worker
+ * declares it then.
+ */
 async function count(service: Service, alias: string, action: string): Promise<void> {
   const logger = service.request.app.logger
-  const c = await requestCounter(logger)
-  await c?.inc({ service: alias, action }).catch((err: Error) => warnOnce(logger, err.message))
+  if (client === undefined) {
+    const address = process.env.RR_RPC?.trim()
+    client = address ? metrics(new RpcClient(address)) : null
+  }
+  if (!client) return
+  const labels = [alias, action]
+  try {
+    await client.add(NAME, 1, labels)
+  } catch (err) {
+    if (!/is not declared in rr/.test((err as Error).message)) {
+      client = null // no metrics plugin (no `metrics:` section): off for this worker
+      return warnOnce(logger, (err as Error).message)
+    }
+    try {
+      await (declared ??= client.counter(NAME, OPTIONS))
+      await client.add(NAME, 1, labels)
+    } catch (again) {
+      warnOnce(logger, (again as Error).message)
+    }
+  }
 }
 
 /** The same class with every `…Action` method counting its call first (statics are inherited). */

@@ -92,7 +92,7 @@ for (const app of [tinyApp(), deskflow()]) {
   const compiled: number[] = []
   for (let i = 0; i < rounds; i++) {
     loader.push(await bootOnce(app, ['node', '--import', 'tsx', 'worker.ts']))
-    compiled.push(await bootOnce(app, ['node', 'dist/worker.js']))
+    compiled.push(await bootOnce(app, ['node', 'build/worker.js']))
   }
   const l = median(loader)
   const c = median(compiled)

@@ -1,5 +1,5 @@
 /**
- * Turns every .proto file under proto/ into a protobufjs JSON descriptor module under src/proto/,
+ * Turns every .proto file under proto/ into a protobufjs JSON descriptor module under src/generated/,
  * so the runtime needs neither the .proto files nor a parser. Run: npm run gen:proto
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs'
@@ -8,7 +8,7 @@ import protobuf from 'protobufjs'
 
 const root = new URL('..', import.meta.url).pathname
 const protoDir = join(root, 'proto')
-const outDir = join(root, 'src', 'proto')
+const outDir = join(root, 'src', 'generated')
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -21,7 +21,7 @@ mkdirSync(outDir, { recursive: true })
 const files = walk(protoDir)
 const byModule = new Map<string, string[]>()
 for (const file of files) {
-  // proto/http/v1/http.proto -> src/proto/http-v1.ts
+  // proto/http/v1/http.proto -> src/generated/http-v1.ts
   const rel = relative(protoDir, file)
   const name = rel.split('/').slice(0, -1).join('-') || rel.replace(/\.proto$/, '')
   byModule.set(name, [...(byModule.get(name) ?? []), file])

@@ -6,7 +6,7 @@
  *   node --import tsx bench/http/codec.ts
  */
 import protobuf from 'protobufjs'
-import { descriptor } from '../../src/proto/http-v1.js'
+import { descriptor } from '../../src/generated/http-v1.js'
 import { decodeRequestContext, encodeRequestContext, encodeResponseContext } from '../../src/http/codec.js'
 import { measure, printRatio } from './measure.js'
 

@@ -10,6 +10,7 @@ import { CentrifugoFrameError, CentrifugoStreamingError, ProxyDisconnect, ProxyE
 import type { ProxyDisconnectReply, ProxyErrorReply, ProxyEventMap, ProxyEventType, Reply } from './messages.js'
 import { encodeMessage, proxyType } from './proto.js'
 import { decodeProxyFrame, MESSAGE_NAMES, type Metadata, type ProxyFrame } from './request.js'
+import { describe } from '../util/describe.js'
 
 /** What a handler gets besides the request: the gRPC metadata and helpers. */
 export interface ProxyContext<T extends ProxyEventType = ProxyEventType> {
@@ -78,10 +79,6 @@ export const reply = {
 const INTERNAL: ProxyErrorReply = { code: 100, message: 'internal server error', temporary: true }
 /** Centrifugo's "not available": sent when the worker has no handler for an event. */
 const NOT_AVAILABLE: ProxyErrorReply = { code: 108, message: 'not available', temporary: false }
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
-}
 
 function isStream(value: unknown): boolean {
   if (!value || typeof value !== 'object') return false

@@ -5,8 +5,8 @@
  * @module
  */
 import protobuf from 'protobufjs'
-import { descriptor as proxyDescriptor } from '../proto/centrifugo-proxy-v1.js'
-import { descriptor as apiDescriptor } from '../proto/centrifugo-api-v1.js'
+import { descriptor as proxyDescriptor } from '../generated/centrifugo-proxy-v1.js'
+import { descriptor as apiDescriptor } from '../generated/centrifugo-api-v1.js'
 
 let proxyRoot: protobuf.Root | undefined
 let apiRoot: protobuf.Root | undefined

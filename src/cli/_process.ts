@@ -3,7 +3,7 @@
  * process's start time (Linux /proc/<pid>/stat field 22) and stop acts only on the same process.
  * @module
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 
 /** True when `pid` exists (signal 0). */
 export function isAlive(pid: number): boolean {
@@ -47,3 +47,59 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Parent pid of `pid` from /proc, or undefined. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Every descendant of `pid` (children, their children, …) with its start time, from /proc (empty
+ * elsewhere). rr puts each worker in its own process group, so killing rr's group misses them.
+ */
+export function descendants(pid: number): { pid: number; start: string | undefined }[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e))
+  } catch {
+    return []
+  }
+  const children = new Map<number, number[]>()
+  for (const e of entries) {
+    const child = Number(e)
+    const parent = parentOf(child)
+    if (parent === undefined) continue
+    const list = children.get(parent)
+    if (list) list.push(child)
+    else children.set(parent, [child])
+  }
+  const out: { pid: number; start: string | undefined }[] = []
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      out.push({ pid: c, start: startTime(c) })
+      walk(c)
+    }
+  }
+  walk(pid)
+  return out
+}
+
+/** SIGKILLs each process that is still the one recorded (same start time); returns the pids killed. */
+export function killRecorded(list: { pid: number; start: string | undefined }[]): number[] {
+  const killed: number[] = []
+  for (const p of list) {
+    if (!isAlive(p.pid) || (p.start !== undefined && startTime(p.pid) !== p.start)) continue
+    try {
+      process.kill(p.pid, 'SIGKILL')
+      killed.push(p.pid)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed
+}

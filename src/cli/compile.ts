@@ -6,7 +6,7 @@
  * `./x`, `./x.ts` or `./x.js` under tsx; Node needs the real file). Packages stay imports.
  * @module
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { CliError } from './command.js'
@@ -32,8 +32,12 @@ function describe(err: unknown): string {
   return errors.map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n') || `  ${(err as Error).message}`
 }
 
-/** Compiles `entry` and every app module it imports into `outdir`, mirroring paths under `root`. */
-export async function compileApp(root: string, entry: string, outdir: string): Promise<CompileResult> {
+/**
+ * Compiles `entry` and every app module it imports into `outdir`, mirroring paths under `root`.
+ * Nothing is written until every output is known: a file already there that `ours` does not list
+ * (what the previous optimize wrote) is never overwritten.
+ */
+export async function compileApp(root: string, entry: string, outdir: string, ours: ReadonlySet<string> = new Set()): Promise<CompileResult> {
   const { build } = await import('esbuild')
   const common = { absWorkingDir: root, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent', preserveSymlinks: true, packages: 'external' } as const
   let inputs: string[]
@@ -63,39 +67,52 @@ export async function compileApp(root: string, entry: string, outdir: string): P
       })
     },
   }
+  let files: { path: string; contents: Uint8Array }[]
   try {
-    await build({ ...common, entryPoints: modules, outdir, outbase: root, bundle: true, sourcemap: true, plugins: [relativeImports], outExtension: { '.js': '.js' } })
+    files = (await build({ ...common, entryPoints: modules, outdir, outbase: root, bundle: true, sourcemap: true, write: false, plugins: [relativeImports], outExtension: { '.js': '.js' } })).outputFiles
   } catch (err) {
     throw new CliError('RR_ERR_COMPILE', `Compiling ${relative(root, entry)} failed:\n${describe(err)}`)
   }
-  const outputs = modules.flatMap((m) => [outputFor(root, outdir, m), `${outputFor(root, outdir, m)}.map`])
-  outputs.push(...copyAssets(root, outdir, modules))
+  const assets = listAssets(root, outdir, modules)
+  const outputs = [...files.map((f) => f.path), ...assets.map((a) => a.to)]
+  const foreign = outputs.filter((p) => existsSync(p) && !ours.has(p))
+  if (foreign.length) {
+    throw new CliError(
+      'RR_ERR_COMPILE',
+      `${relative(root, outdir) || '.'}/ already holds files optimize did not write; it would overwrite:\n${foreign.slice(0, 5).map((p) => `  ${relative(root, p)}`).join('\n')}${foreign.length > 5 ? `\n  … and ${foreign.length - 5} more` : ''}\nPass another --outdir=<dir>, or move those files away.`,
+    )
+  }
+  for (const f of files) {
+    mkdirSync(dirname(f.path), { recursive: true })
+    writeFileSync(f.path, f.contents)
+  }
+  for (const a of assets) {
+    mkdirSync(dirname(a.to), { recursive: true })
+    copyFileSync(a.from, a.to)
+  }
   return { outfile: outputFor(root, outdir, entry), modules: modules.length, outputs }
 }
 
 /**
- * Copies the non-code files that live beside the app's modules (static pages, SQL schemas, JSON
- * data) into the same place under outdir, so code that finds them through import.meta.url still
+ * Lists the non-code files that live beside the app's modules (static pages, SQL schemas, JSON
+ * data) to copy into the same place under outdir, so code that finds them through import.meta.url still
  * finds them after optimize. Only folders below the root that hold a compiled module are copied
  * (recursively, minus node_modules and the output folder); files at the root itself are not.
  */
-function copyAssets(root: string, outdir: string, modules: string[]): string[] {
+function listAssets(root: string, outdir: string, modules: string[]): { from: string; to: string }[] {
   const dirs = new Set<string>()
   for (const m of modules) {
     const top = relative(root, m).split(sep)[0]
     if (top && top !== relative(root, m)) dirs.add(join(root, top))
   }
-  const copied: string[] = []
+  const copied: { from: string; to: string }[] = []
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name)
       if (e.isDirectory()) {
         if (e.name !== 'node_modules' && resolve(p) !== resolve(outdir)) walk(p)
       } else if (e.isFile() && !CODE.test(e.name) && !e.name.endsWith('.map')) {
-        const to = join(outdir, relative(root, p))
-        mkdirSync(dirname(to), { recursive: true })
-        copyFileSync(p, to)
-        copied.push(to)
+        copied.push({ from: p, to: join(outdir, relative(root, p)) })
       }
     }
   }

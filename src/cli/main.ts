@@ -11,6 +11,7 @@ import { commands, aliases } from './commands/index.js'
 import { forceRequested } from './_signals.js'
 import { painter, useColor } from './_color.js'
 import { nearest } from './_suggest.js'
+import { describe } from '../util/describe.js'
 
 function packageVersion(): string {
   try {
@@ -121,7 +122,7 @@ export async function main(): Promise<never> {
   try {
     code = await runCli(process.argv.slice(2), ctx)
   } catch (err) {
-    process.stderr.write(`pionia: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stderr.write(`pionia: unexpected error: ${describe(err)}\n`)
     code = 1
   }
   // Let piped stdout/stderr drain before exiting (process.exit would cut them short).

@@ -7,6 +7,7 @@
 import type { HeaderMap, RequestContext } from './codec.js'
 import { initEntries } from './headers.js'
 import { parseFormTree, toFormData, type FormTree } from './form.js'
+import { parseQuery } from './query.js'
 import { openUploads, type UploadTree } from './uploads.js'
 import type { ResponseWriter } from './writer.js'
 
@@ -27,6 +28,12 @@ export interface HttpContext {
    * PHP-style tree; `undefined` when rr passed the body through unparsed.
    */
   readonly form: FormTree | undefined
+  /**
+   * The query string as PHP's `parse_str` tree (`a[]=1&a[]=2` → `{a: ['1','2']}`, `a[b]=1` →
+   * `{a: {b: '1'}}`, a repeated plain key keeps its last value), built on first read.
+   * `new URL(request.url).searchParams` keeps the literal keys.
+   */
+  readonly query: FormTree
   /**
    * Uploaded files (multipart parsed by rr) as file-backed `File`s, read lazily. rr deletes the
    * temp files after the response: read or copy them before returning it.
@@ -51,6 +58,7 @@ export class RrHttpContext implements HttpContext {
   #abort: AbortController | undefined
   #cookies: Record<string, string> | undefined
   #form: FormTree | undefined | null = null
+  #query: FormTree | undefined
   #uploads: Promise<UploadTree> | undefined
 
   constructor(raw: RequestContext, body: Buffer, writer?: Pick<ResponseWriter, 'onStop' | 'earlyHints'>) {
@@ -83,6 +91,10 @@ export class RrHttpContext implements HttpContext {
   get form(): FormTree | undefined {
     if (this.#form === null) this.#form = this.raw.parsed ? parseFormTree(this.#body) : undefined
     return this.#form
+  }
+
+  get query(): FormTree {
+    return (this.#query ??= parseQuery(this.raw.raw_query))
   }
 
   uploads(): Promise<UploadTree> {

@@ -5,6 +5,7 @@
  * @module
  */
 import { runWorker, type RunOptions, type Worker, type Payload } from '../worker/index.js'
+import { answerProbe } from '../worker/probe.js'
 import { decodeRequestContext, HttpCodecError, type RequestContext } from './codec.js'
 import { FLAG_CODEC_PROTO } from '../goridge/index.js'
 import { RrHttpContext, type HttpContext } from './context.js'
@@ -12,17 +13,22 @@ import { createRequest } from './request.js'
 import { sendResponse } from './respond.js'
 import { ResponseWriter } from './writer.js'
 import { installLightResponse } from './light-response.js'
-import { kNodeListener, serveNodePayload, type NodeListener } from './node.js'
+import { kNodeListener, serveNodePayload, type NodeListener } from './node-listener.js'
+import { describe } from '../util/describe.js'
+import { INTERNAL_ERROR } from './status.js'
+import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
+import { warnOnce } from './warn.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
 export type { HttpContext } from './context.js'
 export type { FormTree } from './form.js'
+export { parseQuery, MAX_QUERY_VARS, MAX_QUERY_DEPTH } from './query.js'
 export type { UploadTree, Upload, FailedUpload } from './uploads.js'
 export { UPLOAD_ERRORS } from './uploads.js'
 export { HttpHeaderError, assertHeader } from './headers.js'
 export { LightResponse, installLightResponse, uninstallLightResponse } from './light-response.js'
-export { fromNodeListener, type NodeListener } from './node.js'
+export { fromNodeListener, type NodeListener } from './node-listener.js'
 export { createRequest } from './request.js'
 export { sendResponse } from './respond.js'
 export { ResponseWriter } from './writer.js'
@@ -41,11 +47,7 @@ export interface ServeHttpOptions extends RunOptions {
   lightResponse?: boolean
 }
 
-const INTERNAL_ERROR = Buffer.from('Internal Server Error\n')
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
-}
+const INTERNAL_ERROR_BODY = Buffer.from(INTERNAL_ERROR.text)
 
 function logFailure(raw: RequestContext, what: string, err: unknown): void {
   process.stderr.write(`[pionia] ${raw.method} ${raw.uri} ${what}: ${describe(err)}\n`)
@@ -55,8 +57,8 @@ function logFailure(raw: RequestContext, what: string, err: unknown): void {
 async function fail(writer: ResponseWriter): Promise<void> {
   if (writer.ended) return
   if (!writer.started) {
-    writer.head(500, [['content-type', 'text/plain; charset=utf-8']])
-    await writer.end(INTERNAL_ERROR)
+    writer.head(INTERNAL_ERROR.status, [['content-type', INTERNAL_ERROR.contentType]])
+    await writer.end(INTERNAL_ERROR_BODY)
   } else await writer.end()
 }
 
@@ -99,6 +101,8 @@ function fetchServer(handler: FetchHandler): Serve {
       }
     } catch (err) {
       logFailure(raw, 'failed', err)
+      const status = nullBodyStatusOf(err)
+      if (status !== undefined) void warnOnce(`[pionia] ${nullBodyMessage(status)}`)
       return fail(writer)
     }
     try {
@@ -150,6 +154,7 @@ export function handleHttpPayload(handler: FetchHandler, payload: Payload, worke
  * await serveHttp({ fetch: () => new Response('hello') })
  */
 export function serveHttp(handler: FetchHandler, options: ServeHttpOptions = {}): Promise<void> {
+  answerProbe(['http'])
   if (options.lightResponse !== false) installLightResponse()
   return runWorker(serverFor(handler), options)
 }

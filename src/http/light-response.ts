@@ -17,6 +17,7 @@
  */
 
 import { forwardMissing } from './delegate.js'
+import { NULL_BODY_STATUS, nullBodyMessage } from './null-body.js'
 
 const NativeResponse: typeof Response = globalThis.Response
 
@@ -35,8 +36,6 @@ interface Kept {
   /** The content type when no headers were given, if not the body's default (`Response.json`). */
   [kType]: string | undefined
 }
-
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
 function real(r: Kept): Response {
   let x = r[kReal]
@@ -96,7 +95,7 @@ export class LightResponse {
       throw new RangeError(`Response status must be an integer from 200 to 599, got ${status}`)
     }
     if (body != null && status !== undefined && NULL_BODY_STATUS.has(status)) {
-      throw new TypeError(`Response with status ${status} cannot have a body`)
+      throw new TypeError(nullBodyMessage(status))
     }
     this[kBody] = body
     this[kInit] = init

@@ -4,20 +4,22 @@
  * `method` and `url` come straight from the context; `headers` (every value of every header, Host
  * restored from the URL) is built on first use; the body methods read the frame's bytes directly
  * (rr has already read the whole body, bounded by `http.max_request_size`), and `body` is a
- * ReadableStream over those bytes in 64 KiB views, never a second copy. Everything else on
- * `Request.prototype` (`clone()`, `cache`, ...) goes to a native Request built on demand.
- * `instanceof Request` holds. `formData()` works for raw bodies and for forms rr parsed.
+ * ReadableStream over those bytes in 64 KiB views, never a second copy. `clone()` is another lazy
+ * Request over the same bytes (both copies stay readable, forms rr parsed included). Everything
+ * else on `Request.prototype` (`cache`, ...) goes to a native Request built on demand, which takes
+ * the unread body with it. `instanceof Request` holds. `formData()` works for raw bodies and for
+ * forms rr parsed.
  * @module
  */
 import type { RequestContext } from './codec.js'
 import { forwardMissing } from './delegate.js'
+import { NO_BODY_METHODS } from './status.js'
 
 /** Size of the views the `body` stream hands out. */
 export const BODY_CHUNK = 64 * 1024
 
 const NativeRequest: typeof Request = globalThis.Request
 const NEVER = new AbortController().signal
-const NO_BODY = new Set(['GET', 'HEAD'])
 const decoder = new TextDecoder()
 
 const kCtx = Symbol('pionia.ctx')
@@ -27,6 +29,7 @@ const kReal = Symbol('pionia.real')
 const kUsed = Symbol('pionia.used')
 const kStream = Symbol('pionia.stream')
 const kLinks = Symbol('pionia.links')
+const kHanded = Symbol('pionia.handed')
 
 /**
  * What the request takes from its context, lazily: the client-gone signal, and `formData()` for a
@@ -45,6 +48,8 @@ interface State {
   [kUsed]: boolean
   [kStream]: ReadableStream<Uint8Array> | null | undefined
   [kLinks]: RequestLinks | undefined
+  /** The body went to the native Request (`kReal`): its body methods answer from then on. */
+  [kHanded]: boolean
 }
 
 let warnedHeader = false
@@ -102,7 +107,7 @@ function real(r: State): Request {
     if (bytes && bytes.length > 0 && !r[kUsed] && !r[kStream]?.locked) {
       init.body = r[kStream] ?? (bytes as Uint8Array<ArrayBuffer>)
       init.duplex = 'half'
-      r[kUsed] = true
+      r[kHanded] = true
     }
     x = new NativeRequest(ctx.uri, init)
     r[kReal] = x
@@ -119,6 +124,7 @@ class RrRequest {
   declare [kUsed]: boolean
   declare [kStream]: ReadableStream<Uint8Array> | null | undefined
   declare [kLinks]: RequestLinks | undefined
+  declare [kHanded]: boolean
 
   get method(): string {
     return this[kCtx].method
@@ -137,8 +143,7 @@ class RrRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    const native = this[kReal]
-    if (native) return native.body
+    if (this[kHanded]) return this[kReal]!.body
     if (this[kStream] !== undefined) return this[kStream]
     const bytes = this[kBytes]
     if (!bytes || bytes.length === 0 || this[kUsed]) return (this[kStream] = null)
@@ -157,11 +162,11 @@ class RrRequest {
   }
 
   get bodyUsed(): boolean {
-    return this[kReal]?.bodyUsed ?? this[kUsed]
+    return this[kHanded] ? this[kReal]!.bodyUsed : this[kUsed]
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    if (this[kReal]) return this[kReal].arrayBuffer()
+    if (this[kHanded]) return this[kReal]!.arrayBuffer()
     const b = consume(this)
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
   }
@@ -171,17 +176,17 @@ class RrRequest {
   }
 
   async text(): Promise<string> {
-    if (this[kReal]) return this[kReal].text()
+    if (this[kHanded]) return this[kReal]!.text()
     return decoder.decode(consume(this))
   }
 
   async json(): Promise<unknown> {
-    if (this[kReal]) return this[kReal].json()
+    if (this[kHanded]) return this[kReal]!.json()
     return JSON.parse(decoder.decode(consume(this)))
   }
 
   async blob(): Promise<Blob> {
-    if (this[kReal]) return this[kReal].blob()
+    if (this[kHanded]) return this[kReal]!.blob()
     const b = consume(this)
     return new Blob([b as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' })
   }
@@ -189,14 +194,23 @@ class RrRequest {
   async formData(): Promise<FormData> {
     const links = this[kLinks]
     if (links && this[kCtx].parsed) {
-      consume(this)
+      // The body is rr's JSON tree, not the form: mark it read, build the form from the tree.
+      if (this[kHanded]) await this[kReal]!.arrayBuffer()
+      else consume(this)
       return links.formData()
     }
     return real(this).formData()
   }
 
   clone(): Request {
-    return real(this).clone()
+    const native = this[kHanded] ? this[kReal]!.body : this[kStream]
+    if (this.bodyUsed || native?.locked) {
+      throw new TypeError('Body is unusable: clone() was called after the request body was read; clone the request before reading it')
+    }
+    const c = createRequest(this[kCtx], this[kBytes], this[kLinks]) as unknown as State
+    const headers = this[kHeaders]
+    if (headers) c[kHeaders] = new Headers(headers)
+    return c as unknown as Request
   }
 }
 
@@ -206,14 +220,23 @@ forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Reque
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
  * `formData()` for forms rr parsed. GET and HEAD have no body.
  */
-export function createRequest(ctx: RequestContext, body: Buffer, links?: RequestLinks): Request {
+export function createRequest(ctx: RequestContext, body: Buffer | null, links?: RequestLinks): Request {
   const r = Object.create(RrRequest.prototype) as State
   r[kCtx] = ctx
-  r[kBytes] = NO_BODY.has(ctx.method) ? null : body
+  r[kBytes] = NO_BODY_METHODS.has(ctx.method) ? null : body
   r[kHeaders] = undefined
   r[kReal] = undefined
   r[kUsed] = false
   r[kStream] = undefined
   r[kLinks] = links
+  r[kHanded] = false
   return r as unknown as Request
+}
+
+/**
+ * True when rr parsed this request's form itself (urlencoded or multipart with `http.raw_body: false`):
+ * the body bytes are then rr's JSON tree, not the form. False for any other Request.
+ */
+export function parsedByRr(request: Request): boolean {
+  return (request as unknown as Partial<State>)[kCtx]?.parsed === true
 }

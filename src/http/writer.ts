@@ -9,11 +9,9 @@
 import { FLAG_CODEC_PROTO } from '../goridge/index.js'
 import type { Worker } from '../worker/index.js'
 import { encodeResponseContext, type HeaderEntry } from './codec.js'
+import { NULL_BODY_STATUS } from './status.js'
 
 const EMPTY = Buffer.alloc(0)
-
-/** Statuses whose responses carry no body (Go refuses to write one). */
-const NO_BODY_STATUS = new Set([204, 205, 304])
 
 function byteLength(body: Uint8Array | readonly Uint8Array[]): number {
   if (body instanceof Uint8Array) return body.byteLength
@@ -73,7 +71,7 @@ export class ResponseWriter {
 
   /** False for HEAD requests and 204/205/304 responses: body bytes are dropped. */
   get bodyAllowed(): boolean {
-    return !this.#headOnly && !NO_BODY_STATUS.has(this.#status)
+    return !this.#headOnly && !NULL_BODY_STATUS.has(this.#status)
   }
 
   /** Calls `listener` when rr stops the stream (the client went away). */

@@ -1,32 +1,29 @@
 /**
- * The Moonlight app: switches (API versions) → services → actions, served as `app.fetch(Request)`
- * (for rr's http worker, node:http or tests) and callable without HTTP through `app.dispatch()`
- * (jobs consumer, realtime frames).
+ * The Moonlight façade: holds the registry (switches → services → actions) and wires the stages,
+ * HTTP front → call resolution → action invocation → envelope → HTTP response. Served as
+ * `app.fetch(Request)` (rr's http worker, node:http, tests) and callable without HTTP through
+ * `app.dispatch()` (jobs consumer, realtime frames), which enters at call resolution. No stage
+ * imports this file: they see the app as `MoonlightApp` (core/context.ts).
  * @module
  */
-import { Settings, isTruthy } from '../config/settings.js'
-import { stderrLogger, type Logger } from './log.js'
-import { response, isEnvelope, normalizeEnvelope, type Envelope } from './envelope.js'
-import { NotFoundError } from './errors.js'
-import { RequestData } from './data.js'
-import type { FileBag, MoonlightRequest } from './context.js'
-import type { AuthBackend, ContextUser } from './auth.js'
-import { enforceAuth, resolveActionMeta, Service, type ServiceClass } from './service.js'
-import { rules as checkRules } from './validation.js'
-import { actionMethodName } from './names.js'
-import { ExceptionPipeline, type ExceptionOptions } from './pipeline.js'
-import { applies, type Middleware, type RouteInfo } from './middleware.js'
-import { JSON_TYPE, envelopeJson, makeResponse } from './http-response.js'
-import { catalogOf, routeHttp, type HttpFront } from './http-front.js'
-import { createScope, currentScope, flushScope, runInScope, type DeferScope, type MoonlightJob } from './defer.js'
-import { jobsGateOpen, type JobQueue } from './jobs-hook.js'
+import { Settings } from '../config/settings.js'
+import { stderrLogger, type Logger } from './core/log.js'
+import { response, type Envelope } from './core/envelope.js'
+import type { DispatchCall, MoonlightApp } from './core/context.js'
+import { currentApp, registerApp } from './core/current.js'
+import { createScope, currentScope, flushScope, runInScope, type DeferScope, type JobQueue, type MoonlightJob } from './core/defer.js'
+import { ExceptionPipeline, type ExceptionOptions } from './core/exceptions.js'
+import type { AuthBackend } from './auth/backends.js'
+import { catalogOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
+import { httpFront, type Middleware } from './http/index.js'
+import { SettingsSnapshot, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen } from './settings/index.js'
 import { ConnectionManager } from './db/connection-manager.js'
-import { SettingsSnapshot } from './settings-snapshot.js'
 import type { Connection } from './db/connection.js'
-import { startupChecks } from './startup-checks.js'
+import { messageOf } from '../util/describe.js'
+import { startupChecks } from './auth/startup-checks.js'
 
-/** Services of one switch: alias → class. */
-export type SwitchMap = Record<string, ServiceClass>
+export type { DispatchCall } from './core/context.js'
+export type { SwitchMap } from './dispatch/index.js'
 
 /** Options of `createApp`. */
 export interface AppOptions {
@@ -49,45 +46,22 @@ export interface AppOptions {
   onDatabaseOpen?: (conn: Connection) => Promise<void> | void
 }
 
-/** A call without HTTP: what jobs and realtime frames carry. */
-export interface DispatchCall {
-  service: string
-  action: string
-  /** The action's data (flat fields, as in an HTTP body). */
-  data?: Record<string, unknown>
-  /** API version (default: the first registered switch). */
-  switch?: string
-  /** The caller, if already authenticated (frames); null: anonymous. */
-  auth?: ContextUser | null
-  files?: FileBag
-  /** The original request, if any (default: a synthetic POST to the switch path). */
-  request?: Request
-}
-
-let lastApp: Moonlight | undefined
-
 /** The app of the current request, else the last one created. */
 export function moonlight(): Moonlight {
-  const app = currentScope()?.app as Moonlight | undefined
-  if (app) return app
-  if (!lastApp) throw new Error('No Moonlight app exists yet: call createApp() before moonlight()')
-  return lastApp
+  return currentApp() as Moonlight
 }
 
 /** See the module doc; create with `createApp()`. */
-export class Moonlight {
+export class Moonlight implements MoonlightApp {
   readonly #base: Settings
   readonly logger: Logger
   readonly name: string
-  readonly #switches = new Map<string, SwitchMap>()
-  readonly #auth: AuthBackend[]
-  readonly #middleware: Middleware[]
+  readonly #registry = new SwitchRegistry()
   readonly #pipeline: ExceptionPipeline
   readonly #debug: boolean | undefined
   readonly #shutdown: (() => unknown)[] = []
+  readonly #calls: CallEnv
   #queue: JobQueue | null = null
-  /** What the HTTP front needs of the app (its private parts included). */
-  readonly #front: HttpFront
   #db: ConnectionManager | undefined
   /** Scopes whose response has not been drained yet (their work runs at the latest on close()). */
   readonly #pending = new Set<DeferScope>()
@@ -99,23 +73,35 @@ export class Moonlight {
     this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
     const hide = this.#base.get('logging', 'HIDE_IN_LOGS')
     this.logger = options.logger ?? stderrLogger(this.name, hide !== undefined ? hide.split(',') : undefined)
-    this.#auth = options.auth ?? []
-    this.#middleware = options.middleware ?? []
     this.#pipeline = new ExceptionPipeline(options.exceptions ?? {}, this.logger)
     this.#debug = options.debug
     this.#onDatabaseOpen = options.onDatabaseOpen
     for (const [v, services] of Object.entries(options.switches ?? {})) this.switch(v, services)
-    this.#front = {
+    this.#calls = {
+      registry: this.#registry,
       app: this,
-      middleware: this.#middleware,
-      auth: this.#auth,
-      pipeline: this.#pipeline,
-      hasSwitch: (v) => this.#switches.has(v),
-      dispatch: (call, onCall) => this.#dispatch(call, onCall),
+      auth: options.auth ?? [],
+      report: (err, context) => this.#pipeline.report(err, this.settings, context),
     }
-    lastApp = this
+    this.fetch = httpFront({
+      app: this,
+      registry: this.#registry,
+      calls: this.#calls,
+      middleware: options.middleware ?? [],
+      pipeline: this.#pipeline,
+      openScope: () => this.#scope(),
+      settleScope: (scope) => this.#settle(scope),
+    })
+    registerApp(this)
     startupChecks(this.#base, this.debug, this.logger)
   }
+
+  /**
+   * Serves one HTTP request. Never throws: every failure becomes an envelope or an error page.
+   * @example
+   * const res = await app.fetch(new Request('http://localhost/api/v1/ping'))
+   */
+  readonly fetch: (request: Request) => Promise<Response>
 
   /**
    * The project settings. Inside a request (or dispatch) this is the request's snapshot: read once
@@ -128,47 +114,38 @@ export class Moonlight {
 
   /** Registers (or extends) a switch. The version is lower-cased and stripped to `[a-z0-9_]`. */
   switch(version: string, services: SwitchMap): this {
-    const v = version.toLowerCase().replace(/[^a-z0-9_]/g, '')
-    if (!v) throw new Error(`Invalid switch version "${version}": use letters, digits or _ (e.g. v1)`)
-    for (const [alias, cls] of Object.entries(services)) {
-      if (typeof cls !== 'function' || !(cls.prototype instanceof Service)) {
-        throw new Error(`Service "${alias}" of switch ${v} must be a class extending Service`)
-      }
-    }
-    this.#switches.set(v, { ...(this.#switches.get(v) ?? {}), ...services })
+    this.#registry.add(version, services)
     return this
   }
 
   /** Registered versions, in registration order. */
   switches(): string[] {
-    return [...this.#switches.keys()]
+    return this.#registry.versions()
   }
 
   /** The default version: the first registered, else `v1`. */
   get defaultSwitch(): string {
-    return this.switches()[0] ?? 'v1'
+    return this.#registry.defaultVersion
   }
 
   /** Services of a switch; without one, the merged map of all switches (later ones win). */
   services(version?: string): SwitchMap {
-    if (version) return { ...(this.#switches.get(version) ?? {}) }
-    return Object.assign({}, ...this.#switches.values()) as SwitchMap
+    return this.#registry.services(version)
   }
 
   /** True when DEBUG/APP_DEBUG is on (read per call: .env changes apply without restart). */
   get debug(): boolean {
-    return this.#debug ?? isTruthy(this.settings.env('DEBUG') ?? this.settings.env('APP_DEBUG'))
+    return debugFlag(this.settings, this.#debug)
   }
 
   /** The API base path, `/api/` unless API_BASE says otherwise. */
   get apiBase(): string {
-    const b = this.settings.env('API_BASE') ?? '/api/'
-    return `/${b.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
+    return apiBaseOf(this.settings)
   }
 
   /** `[server] HTTP_STATUS = classic`: every envelope is sent with HTTP 200, as the PHP code does. */
   get classicStatus(): boolean {
-    return (this.settings.get('server', 'HTTP_STATUS') ?? this.settings.env('HTTP_STATUS') ?? '').toLowerCase() === 'classic'
+    return classicStatusOf(this.settings)
   }
 
   /** Installs the rr jobs queue used by `async()`/`moonlight().async()` (the jobs layer calls this). */
@@ -200,7 +177,7 @@ export class Moonlight {
       try {
         await fn()
       } catch (err) {
-        this.logger.error(`shutdown hook failed: ${err instanceof Error ? err.message : String(err)}`)
+        this.logger.error(`shutdown hook failed: ${messageOf(err)}`)
       }
     }
     await this.#db?.disconnect()
@@ -211,7 +188,12 @@ export class Moonlight {
     return this.#pipeline.handle(err, this.settings, this.debug).envelope
   }
 
-  // --- dispatch -------------------------------------------------------------------------------
+  /** Services and actions of a switch, with their auth and rules (what `__catalog` shows). */
+  catalog(version = this.defaultSwitch): Record<string, unknown> {
+    return catalogOf(this.services(version), version)
+  }
+
+  // --- calls without HTTP: they enter at call resolution ---------------------------------------
 
   /**
    * Runs one action and returns its envelope. Errors propagate (as in Pionia's dispatch): the jobs
@@ -219,10 +201,10 @@ export class Moonlight {
    */
   async dispatch(call: DispatchCall): Promise<Envelope> {
     const outer = currentScope()
-    if (outer?.app === this) return this.#dispatch(call)
+    if (outer?.app === this) return runCall(this.#calls, call)
     const scope = this.#scope()
     try {
-      return await runInScope(scope, () => this.#dispatch(call))
+      return await runInScope(scope, () => runCall(this.#calls, call))
     } finally {
       this.#afterWork(scope)
     }
@@ -270,7 +252,7 @@ export class Moonlight {
     try {
       return await this.#queue.push(job)
     } catch (err) {
-      this.logger.warn(`Moonlight job queue unavailable: ${err instanceof Error ? err.message : String(err)}`)
+      this.logger.warn(`Moonlight job queue unavailable: ${messageOf(err)}`)
       return null
     }
   }
@@ -280,6 +262,8 @@ export class Moonlight {
     scope.warned = true
     this.logger.warn('Moonlight job queue unavailable, running synchronously after response')
   }
+
+  // --- request scopes (deferred work) ----------------------------------------------------------
 
   #scope(): DeferScope {
     const scope = createScope(this.logger, async (job, s) => {
@@ -293,14 +277,20 @@ export class Moonlight {
     return scope
   }
 
-  /** Flushes the scope on a later turn, or marks it done when nothing is pending. */
-  #afterWork(scope: DeferScope): void {
+  /** After an HTTP answer: the flush to run once the body was sent, or undefined when nothing is pending. */
+  #settle(scope: DeferScope): (() => void) | undefined {
     if (!scope.closures.length && !scope.jobs.length) {
       scope.flushed = true
-      return
+      return undefined
     }
     this.#pending.add(scope)
-    setImmediate(() => void this.#flush(scope))
+    return () => void this.#flush(scope)
+  }
+
+  /** Flushes the scope on a later turn, or marks it done when nothing is pending. */
+  #afterWork(scope: DeferScope): void {
+    const flush = this.#settle(scope)
+    if (flush) setImmediate(flush)
   }
 
   /** Flushes a scope, tracked so that close() can wait for it. */
@@ -310,95 +300,6 @@ export class Moonlight {
     this.#flushing.add(p)
     void p.finally(() => this.#flushing.delete(p))
     return p
-  }
-
-  async #dispatch(call: DispatchCall, onCall?: (request: MoonlightRequest) => void): Promise<Envelope> {
-    const version = call.switch ?? this.defaultSwitch
-    const services = this.#switches.get(version)
-    if (!services) throw new NotFoundError(`API version ${version} is not registered: use one of ${this.switches().join(', ') || '(none)'}`)
-    if (!call.service || typeof call.service !== 'string') throw new NotFoundError('Service not defined in request data')
-    if (!call.action || typeof call.action !== 'string') throw new NotFoundError('Action not defined in request data')
-    const cls = Object.prototype.hasOwnProperty.call(services, call.service) ? services[call.service] : undefined
-    if (!cls) throw new NotFoundError(`Service ${call.service} not found in API ${version}`)
-    const method = actionMethodName(call.action)
-    if ((cls.deactivatedActions ?? []).some((a) => actionMethodName(a) === method)) {
-      throw new Error(`Action ${call.action} is currently deactivated.`)
-    }
-    const instance = new cls() as Service & Record<string, unknown>
-    const fn = instance[method]
-    if (typeof fn !== 'function' || !method.endsWith('Action') || method in Service.prototype) {
-      throw new NotFoundError(`Action ${method} not found in the ${call.service} context`)
-    }
-    const data = new RequestData(call.data ?? {})
-    const files = call.files ?? {}
-    const mreq: MoonlightRequest = {
-      request: call.request ?? new Request(`http://localhost${this.apiBase}${version}`, { method: 'POST' }),
-      switch: version,
-      service: call.service,
-      action: call.action,
-      data,
-      files,
-      user: call.auth ?? null,
-      settings: this.settings,
-      attributes: new Map(),
-      app: this,
-    }
-    instance.request = mreq
-    onCall?.(mreq)
-    const meta = resolveActionMeta(cls, call.action)
-    enforceAuth(instance, meta.auth)
-    if (meta.rules) checkRules(data, meta.rules)
-    const result = await (fn as (...a: unknown[]) => unknown).call(instance, data, files, mreq)
-    if (!isEnvelope(result)) {
-      throw new Error(`${cls.name}.${method} did not return an envelope: return response(code, message, data) from every action`)
-    }
-    return normalizeEnvelope(result)
-  }
-
-  // --- HTTP -----------------------------------------------------------------------------------
-
-  /**
-   * Serves one HTTP request. Never throws: every failure becomes an envelope or an error page.
-   * @example
-   * const res = await app.fetch(new Request('http://localhost/api/v1/ping'))
-   */
-  fetch = async (request: Request): Promise<Response> => {
-    const scope = this.#scope()
-    return runInScope(scope, async () => {
-      let res: Response
-      let text: string
-      let status: number
-      let headers: Record<string, string>
-      try {
-        ;({ text, status, headers } = await routeHttp(this.#front, request, scope))
-      } catch (err) {
-        const r = this.#pipeline.handle(err, this.settings, this.debug, { uri: request.url })
-        text = envelopeJson(r.envelope)
-        status = 500
-        headers = { 'Content-Type': JSON_TYPE }
-      }
-      const pending = scope.closures.length > 0 || scope.jobs.length > 0
-      if (!pending) scope.flushed = true
-      if (pending) this.#pending.add(scope)
-      res = makeResponse(text, status, headers, pending ? () => void this.#flush(scope) : undefined)
-      const info = scope.routeInfo as RouteInfo | undefined
-      if (info) {
-        for (const m of this.#middleware) {
-          if (!m.onResponse || !applies(m, info.service)) continue
-          try {
-            res = (await m.onResponse(res, info)) ?? res
-          } catch (err) {
-            this.#pipeline.report(err, this.settings, { middleware: m.name ?? 'middleware' })
-          }
-        }
-      }
-      return res
-    })
-  }
-
-  /** Services and actions of a switch, with their auth and rules (what `__catalog` shows). */
-  catalog(version = this.defaultSwitch): Record<string, unknown> {
-    return catalogOf(this.services(version), version)
   }
 }
 
@@ -413,4 +314,3 @@ export class Moonlight {
 export function createApp(options: AppOptions = {}): Moonlight {
   return new Moonlight(options)
 }
-

@@ -1,10 +1,14 @@
 /**
  * The worker loop: wait for a payload, hand it to a handler, make sure exactly one response goes
  * back, repeat until rr says stop. A handler that throws yields an error frame; the worker lives on.
+ * A handler still running `stopGraceMs` after rr's stop command (or after rr went away) is
+ * abandoned: the worker runs its shutdown hook and exits, so a stuck request cannot keep it alive.
  * @module
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { answerProbe } from './probe.js'
+import { describe } from '../util/describe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
 export type PayloadHandler = (payload: Payload, worker: Worker) => Promise<unknown> | unknown
@@ -18,10 +22,39 @@ export interface RunOptions {
   exit?: boolean
   /** Shutdown hook time limit in ms (default 5000; rr kills the worker after 10 s). */
   shutdownTimeoutMs?: number
+  /**
+   * How long a handler may keep running after rr's stop command or after rr went away, in ms
+   * (default: env PIONIA_STOP_GRACE_MS, else 5000, under rr's own 10 s kill). Then the worker logs
+   * it, runs onShutdown and exits with code 1.
+   */
+  stopGraceMs?: number
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+function graceOf(options: RunOptions): number {
+  if (options.stopGraceMs !== undefined) return options.stopGraceMs
+  const env = Number(process.env.PIONIA_STOP_GRACE_MS)
+  return Number.isFinite(env) && env >= 0 && process.env.PIONIA_STOP_GRACE_MS !== '' ? env : 5000
+}
+
+/** Runs the shutdown hook within its time limit; false when it failed or took too long. */
+async function shutdownHook(options: RunOptions): Promise<boolean> {
+  if (!options.onShutdown) return true
+  const limit = options.shutdownTimeoutMs ?? 5000
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      Promise.resolve().then(options.onShutdown),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`shutdown hook took longer than ${limit} ms`)), limit)
+      }),
+    ])
+    return true
+  } catch (err) {
+    process.stderr.write(`[pionia] shutdown: ${describe(err)}\n`)
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
@@ -31,6 +64,7 @@ function describe(err: unknown): string {
  * await runWorker(async (payload, worker) => worker.respond({ body: payload.body }))
  */
 export async function runWorker(handler: PayloadHandler, options: RunOptions = {}): Promise<void> {
+  answerProbe(null)
   let worker: Worker
   try {
     worker = options.worker ?? (await Worker.create())
@@ -39,34 +73,41 @@ export async function runWorker(handler: PayloadHandler, options: RunOptions = {
     process.exitCode = 1
     return
   }
+  let busy = false
+  let finishing = false
+  let stuck: NodeJS.Timeout | undefined
+  const finish = async (code: number): Promise<void> => {
+    if (finishing) return
+    finishing = true
+    clearTimeout(stuck)
+    if (!(await shutdownHook(options))) code = 1
+    await worker.close().catch(() => {})
+    if (options.exit !== false) process.exit(code)
+  }
+  // A handler that never settles would otherwise keep this process alive after rr stopped it or died.
+  worker.onStop(() => {
+    if (!busy) return
+    const grace = graceOf(options)
+    stuck = setTimeout(() => {
+      if (!busy || finishing) return
+      process.stderr.write(
+        `[pionia] a handler was still running ${grace} ms after rr stopped this worker (pid ${process.pid}): ending the worker, that request is lost. ` +
+          'Bound handlers with http.pool.supervisor.exec_ttl in .rr.yaml (and time out what they await).\n',
+      )
+      void finish(1)
+    }, grace)
+  })
   for (;;) {
     const payload = await worker.waitPayload()
     if (payload === null) break
+    busy = true
     try {
       await handler(payload, worker)
     } catch (err) {
       process.stderr.write(`[pionia] handler failed: ${describe(err)}\n`)
       await worker.error(err instanceof Error ? err.message : String(err)).catch(() => {})
     }
+    busy = false
   }
-  let code = worker.closeError ? 1 : 0
-  if (options.onShutdown) {
-    const limit = options.shutdownTimeoutMs ?? 5000
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        Promise.resolve().then(options.onShutdown),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`shutdown hook took longer than ${limit} ms`)), limit)
-        }),
-      ])
-    } catch (err) {
-      process.stderr.write(`[pionia] shutdown: ${describe(err)}\n`)
-      code = 1
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-  await worker.close().catch(() => {})
-  if (options.exit !== false) process.exit(code)
+  await finish(worker.closeError ? 1 : 0)
 }

@@ -68,6 +68,7 @@ export class Worker {
   #streaming = false
   #streamStopped = false
   #streamStopListeners: Array<() => void> = []
+  #stopListeners: Array<() => void> = []
 
   constructor(relay: Relay, options: WorkerOptions = {}) {
     this.relay = relay
@@ -152,6 +153,21 @@ export class Worker {
     return this.#streamStopped
   }
 
+  /**
+   * Calls `listener` once when rr sends the stop command or the relay closes (rr is gone), even
+   * while a handler is still running.
+   */
+  onStop(listener: () => void): void {
+    if (this.#stopped || this.#closed) listener()
+    else this.#stopListeners.push(listener)
+  }
+
+  #notifyStop(): void {
+    const ls = this.#stopListeners
+    this.#stopListeners = []
+    for (const l of ls) l()
+  }
+
   /** Calls `listener` when rr stops the current stream. */
   onStreamStop(listener: () => void): () => void {
     if (this.#streamStopped) {
@@ -191,6 +207,7 @@ export class Worker {
       case 'stop':
         this.#stopped = true
         this.#deliver(null)
+        this.#notifyStop()
         return
       case 'stream-stop':
         // A STOP while idle is a stale race with a finished stream: ignore it.
@@ -227,5 +244,6 @@ export class Worker {
     this.#closeError = err
     if (err) this.#log(`[pionia] worker relay closed: ${err.message}`)
     this.#deliver(null)
+    this.#notifyStop()
   }
 }

@@ -70,6 +70,26 @@ test('the app serves the board, its config and the centrifuge-js bundle', async 
   expect((await send('/board/%E0%A4%A')).status).toBe(400)
 })
 
+test('the board answers /board (as the README links it) with a redirect to /board/', async () => {
+  const bare = await send('/board?x=1', { redirect: 'manual' })
+  expect(bare.status).toBe(308)
+  expect(bare.headers.get('location')).toBe('/board/?x=1')
+})
+
+test.each(['/board', '/board/'])('opened at %s in Chromium, the board goes live and lists the tasks', async (path) => {
+  const page = await browser.newPage()
+  const failed: string[] = []
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+  })
+  await page.goto(`http://127.0.0.1:${stack.ports.http}${path}`)
+  await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 })
+  expect(new URL(page.url()).pathname).toBe('/board/')
+  await expect(page.locator('#tasks').textContent()).resolves.toContain('Review homepage mockups')
+  expect(failed).toEqual([])
+  await page.close()
+})
+
 test('a task created through the HTTP API appears on the open board without a reload', async () => {
   const page = await browser.newPage()
   const errors: string[] = []

@@ -2,12 +2,14 @@
  * The built CLI as a user runs it: help, suggestions, maintenance on/off rewriting settings.ini,
  * optimize --production switching rr to the compiled worker (real rr), optimize:clear.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { Settings } from '../../src/config/settings.js'
-import { freePort } from '../helpers/rr.js'
+import { ROOT, freePort } from '../helpers/rr.js'
 import { get, rrConfig, startCli, useProjects } from './_project.js'
 
 const project = useProjects()
@@ -80,11 +82,13 @@ describe('maintenance', () => {
 })
 
 describe('optimize --production (real rr)', () => {
-  it('compiles the app to dist/worker.js, rr runs it with plain node; optimize:clear goes back', async () => {
+  it('compiles the app to build/worker.js, rr runs it with plain node; optimize:clear goes back', async () => {
     const port = await freePort()
     const p = project({ rrYaml: rrConfig(port) })
     const yamlPath = join(p.dir, '.rr.yaml')
-    writeFileSync(yamlPath, `# my app\n${readFileSync(yamlPath, 'utf8')}`)
+    // the user's formatting: a comment, a flow list with its own spacing, a block list
+    writeFileSync(yamlPath, `# my app\n${readFileSync(yamlPath, 'utf8')}` + 'x-notes:\n  flow: [ "a",   "b" ]\n  block:\n    - one\n    - two\n')
+    const original = readFileSync(yamlPath, 'utf8')
     // An app of several modules, imported the ways tsx allows: extensionless and with .ts.
     mkdirSync(join(p.dir, 'lib'))
     writeFileSync(
@@ -98,36 +102,41 @@ describe('optimize --production (real rr)', () => {
       "import { upper } from './util.ts'\nexport const greet = (s: string): string => `${upper('hello ' + s)} from ${new URL(import.meta.url).pathname.split('/').slice(-2).join('/')}`\n",
     )
     writeFileSync(join(p.dir, 'lib/util.ts'), 'export const upper = (s: string): string => s.toUpperCase()\n')
-    // a static asset beside the modules (like DeskFlow's app/public/board/) must follow them into dist/
+    // a static asset beside the modules (like DeskFlow's app/public/board/) must follow them into build/
     mkdirSync(join(p.dir, 'lib/public'))
     writeFileSync(join(p.dir, 'lib/public/page.html'), '<h1>board</h1>\n')
     const opt = await p.run(['optimize', '--production'])
     expect(opt.exitCode, opt.stderr).toBe(0)
-    expect(opt.stdout).toContain('rr now runs: node dist/worker.js')
-    expect(opt.stdout).toContain('3 modules; entry dist/worker.js')
-    expect(existsSync(join(p.dir, 'dist/lib/util.js'))).toBe(true)
-    expect(readFileSync(join(p.dir, 'dist/lib/public/page.html'), 'utf8')).toBe('<h1>board</h1>\n')
+    expect(opt.stdout).toContain('rr now runs: node build/worker.js')
+    expect(opt.stdout).toContain('3 modules; entry build/worker.js')
+    expect(existsSync(join(p.dir, 'build/lib/util.js'))).toBe(true)
+    expect(readFileSync(join(p.dir, 'build/lib/public/page.html'), 'utf8')).toBe('<h1>board</h1>\n')
     const text = readFileSync(yamlPath, 'utf8')
     expect(text.startsWith('# my app\n')).toBe(true)
-    expect((parse(text) as { server: { command: unknown } }).server.command).toEqual(['node', 'dist/worker.js'])
+    expect(text).toContain('  # Production: the app compiled by "npx pionia optimize --production" runs with plain node.\n')
+    expect(text).toContain('  command: ["node", "build/worker.js"]\n')
+    // only server.command and the comment above it changed
+    expect(text.replace(/  # Production: .*\n  # "npx pionia optimize:clear" .*\n  command: .*\n/, '')).toBe(original.replace(/  command: .*\n/, ''))
+    expect((parse(text) as { server: { command: unknown } }).server.command).toEqual(['node', 'build/worker.js'])
 
     const run = startCli(p, ['runserver'])
     await run.waitFor(/Press Ctrl\+C to stop/)
-    expect(run.output()).toContain(`Worker: ${join(p.dir, 'dist/worker.js')}`)
+    expect(run.output()).toContain(`Worker: ${join(p.dir, 'build/worker.js')}`)
     const pid = Number(await (await get(port, '/pid')).text())
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-    expect(cmd.slice(1)).toEqual(['dist/worker.js'])
-    // The compiled modules keep their layout: import.meta.url points into dist/lib/.
+    expect(cmd.slice(1)).toEqual(['build/worker.js'])
+    // The compiled modules keep their layout: import.meta.url points into build/lib/.
     expect(await (await get(port, '/x')).text()).toBe('HELLO /X from lib/greet.js')
     run.proc.kill('SIGINT')
     expect((await run.proc).exitCode).toBe(0)
 
     const clear = await p.run(['optimize:clear'])
     expect(clear.stdout).toContain('rr runs: node --import tsx worker.ts')
+    expect(readFileSync(yamlPath, 'utf8')).toBe(original)
     expect((parse(readFileSync(yamlPath, 'utf8')) as { server: { command: unknown } }).server.command).toBe('node --import tsx worker.ts')
-    expect(existsSync(join(p.dir, 'dist/worker.js'))).toBe(false)
-    expect(existsSync(join(p.dir, 'dist/lib/greet.js'))).toBe(false)
-    expect(existsSync(join(p.dir, 'dist/lib/public/page.html'))).toBe(false)
+    expect(existsSync(join(p.dir, 'build/worker.js'))).toBe(false)
+    expect(existsSync(join(p.dir, 'build/lib/greet.js'))).toBe(false)
+    expect(existsSync(join(p.dir, 'build/lib/public/page.html'))).toBe(false)
 
     // Back on the loader, the same app answers from its TypeScript sources.
     const dev = startCli(p, ['runserver'])
@@ -135,5 +144,58 @@ describe('optimize --production (real rr)', () => {
     expect(await (await get(port, '/x')).text()).toBe('HELLO /X from lib/greet.ts')
     dev.proc.kill('SIGINT')
     expect((await dev.proc).exitCode).toBe(0)
+  })
+})
+
+describe('optimize in the pionia repository itself (DeskFlow beside the CLI build)', () => {
+  it('never writes into the CLI build; optimize:clear removes only what optimize wrote; the CLI keeps working', async () => {
+    // A copy of the repository as a user clones it: sources, DeskFlow, the package build dist/, node_modules.
+    const dir = mkdtempSync(join(tmpdir(), 'pionia-repo-'))
+    try {
+      for (const f of ['src', 'app', 'environment', 'bin', 'dist', 'worker.ts', 'package.json', '.rr.yaml']) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+      const cli = (args: string[]) => execa(process.execPath, [join(dir, 'bin/pionia.js'), ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1' } })
+      const listDist = () => (readdirSync(join(dir, 'dist'), { recursive: true }) as string[]).sort()
+      const distBefore = listDist()
+      const yamlBefore = readFileSync(join(dir, '.rr.yaml'), 'utf8')
+
+      const opt = await cli(['optimize', '--production'])
+      expect(opt.exitCode, String(opt.stderr)).toBe(0)
+      expect(opt.stdout).toContain('rr now runs: node build/worker.js')
+      expect(existsSync(join(dir, 'build/src/serve.js'))).toBe(true)
+      expect(listDist()).toEqual(distBefore)
+      const yaml = readFileSync(join(dir, '.rr.yaml'), 'utf8')
+      expect(yaml).toContain('  command: ["node", "build/worker.js"]\n')
+      expect(yaml).not.toContain('through the tsx loader')
+
+      // the CLI's own dist/ is refused as the output folder
+      const refused = await cli(['optimize', '--outdir=dist'])
+      expect(refused.exitCode).toBe(1)
+      expect(refused.stderr).toContain("holds pionia's own build")
+      expect(listDist()).toEqual(distBefore)
+
+      // a file of the user's own in build/ survives optimize:clear
+      writeFileSync(join(dir, 'build/NOTES.md'), 'mine\n')
+      const clear = await cli(['optimize:clear'])
+      expect(clear.exitCode, String(clear.stderr)).toBe(0)
+      expect(clear.stdout).toContain('rr runs: node --import tsx worker.ts')
+      expect(readFileSync(join(dir, '.rr.yaml'), 'utf8')).toBe(yamlBefore)
+      expect(readdirSync(join(dir, 'build'))).toEqual(['NOTES.md'])
+      expect(existsSync(join(dir, '.pionia'))).toBe(false)
+      expect(listDist()).toEqual(distBefore)
+      const help = await cli(['--help'])
+      expect(help.exitCode, String(help.stderr)).toBe(0)
+      expect(help.stdout).toContain('runserver')
+
+      // optimize refuses to overwrite a file it did not write
+      writeFileSync(join(dir, 'build/worker.js'), '// mine\n')
+      const clash = await cli(['optimize'])
+      expect(clash.exitCode).toBe(1)
+      expect(clash.stderr).toContain('already holds files optimize did not write')
+      expect(clash.stderr).toContain('build/worker.js')
+      expect(readFileSync(join(dir, 'build/worker.js'), 'utf8')).toBe('// mine\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -54,10 +54,12 @@ describe('detach → logs → stopserver', () => {
       throw new Error(`log never matched ${re}; last output:\n${last}\nfile:\n${readFileSync(join(p.dir, 'storage/logs/roadrunner.log'), 'utf8')}`)
     }
     const logs = await waitLog(/GET {5}\/pid/)
-    expect(logs).toContain(`Following ${join(p.dir, 'storage/logs/roadrunner.log')}\n`)
+    expect(logs).toMatch(new RegExp(`^Last \\d+ lines of ${join(p.dir, 'storage/logs/roadrunner.log')}\n`))
+    expect(logs).not.toContain('Following')
     expect(logs).toMatch(/^\d\d:\d\d:\d\d {2}GET {5}\/kilo {2}200 {2}1\.2 KB {4}\d+ms$/m)
     const two = await p.run(['runserver:logs', '--no-follow', '--lines=2', '--raw'])
     expect(two.stdout.trim().split('\n')).toHaveLength(3) // header + 2 lines
+    expect(two.stdout.split('\n')[0]).toBe(`Last 2 lines of ${join(p.dir, 'storage/logs/roadrunner.log')}`)
     expect(two.stdout).toContain('"URI": "/pid"')
 
     // Following shows new requests as they happen.

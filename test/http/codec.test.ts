@@ -1,10 +1,10 @@
 /**
  * The hand-written http.v1 codec against protobufjs reading the schema of record
- * (proto/http/v1/http.proto → src/proto/http-v1.ts): both directions, every field, unknown fields.
+ * (proto/http/v1/http.proto → src/generated/http-v1.ts): both directions, every field, unknown fields.
  */
 import { describe, expect, it } from 'vitest'
 import protobuf from 'protobufjs'
-import { descriptor } from '../../src/proto/http-v1.js'
+import { descriptor } from '../../src/generated/http-v1.js'
 import {
   decodeRequestContext,
   decodeResponseContext,

@@ -26,6 +26,8 @@ export interface StackOptions {
   readyPath?: string
   env?: Record<string, string>
   workers?: number
+  /** Extra top-level sections of the rr config (e.g. `rpc`). */
+  config?: Record<string, unknown>
 }
 
 /** rr + `fixture` (a worker file under test/fixtures/http) with `num_workers` 1 by default. */
@@ -45,6 +47,7 @@ export async function startHttpStack(fixture: string, options: StackOptions = {}
       server: { command: nodeCommand(`test/fixtures/http/${fixture}`), env: { MARK_DIR: markDir, ...options.env } },
       http,
       logs: { level: 'info', mode: 'development' },
+      ...options.config,
     },
     waitForPort: scheme === 'https' ? Number(base.split(':')[2]) : port,
   })

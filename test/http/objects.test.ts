@@ -8,6 +8,7 @@ import { createRequest, fromNodeListener, LightResponse, installLightResponse, u
 import { keptBody } from '../../src/http/light-response.js'
 import { BODY_CHUNK } from '../../src/http/request.js'
 import type { RequestContext } from '../../src/http/codec.js'
+import { RrHttpContext } from '../../src/http/context.js'
 
 function ctx(over: Partial<RequestContext> = {}): RequestContext {
   return {
@@ -84,6 +85,60 @@ describe('Request built from rr context', () => {
     const fd = await r.formData()
     expect(fd.getAll('a')).toEqual(['1', '2'])
     expect(fd.get('b')).toBe('x y')
+  })
+
+  it('clone() leaves both copies readable, with their own headers, and refuses once the body was read', async () => {
+    const r = createRequest(ctx(), Buffer.from('{"a":1}'))
+    r.headers.set('x-trace', 'orig')
+    const c = r.clone()
+    expect(c).toBeInstanceOf(Request)
+    c.headers.set('x-trace', 'copy')
+    expect(r.headers.get('x-trace')).toBe('orig')
+    expect(await c.json()).toEqual({ a: 1 })
+    expect(await r.text()).toBe('{"a":1}')
+    expect(() => r.clone()).toThrow(/Body is unusable: clone\(\) was called after the request body was read/)
+    // A native Request built first (r.cache) holds the body: the clone and the original still read it.
+    const n = createRequest(ctx(), Buffer.from('n-body'))
+    expect(n.cache).toBe('default')
+    const nc = n.clone()
+    expect([await n.text(), await nc.text()]).toEqual(['n-body', 'n-body'])
+    await expect(n.text()).rejects.toThrow(TypeError)
+    expect(n.bodyUsed).toBe(true)
+  })
+
+  it('refuses a second read after a native Request was built from a read body', async () => {
+    const r = createRequest(ctx(), Buffer.from('once'))
+    expect(await r.text()).toBe('once')
+    expect(r.cache).toBe('default')
+    expect(r.bodyUsed).toBe(true)
+    await expect(r.text()).rejects.toThrow(/already been read/)
+  })
+
+  it('clone() of a form rr parsed: formData(), text() and json() work on both copies', async () => {
+    const raw = ctx({ parsed: true, header: { 'Content-Type': ['application/x-www-form-urlencoded'] } })
+    const tree = Buffer.from('{"a":["1","2"],"b":{"c":"x"}}')
+    const make = () => {
+      const links = new RrHttpContext(raw, tree)
+      return createRequest(raw, tree, links)
+    }
+    const r = make()
+    const c = r.clone()
+    const fields = async (q: Request) => [...(await q.formData()).entries()]
+    const want = [['a[]', '1'], ['a[]', '2'], ['b[c]', 'x']]
+    expect(await fields(r)).toEqual(want)
+    expect(await fields(c)).toEqual(want)
+    await expect(r.formData()).rejects.toThrow(/Body is unusable/)
+    const t = make()
+    const tc = t.clone()
+    expect(await t.json()).toEqual({ a: ['1', '2'], b: { c: 'x' } })
+    expect(await tc.text()).toBe(tree.toString())
+    // Built native first (a property only the native Request has), then cloned and read as a form.
+    const n = make()
+    expect(n.mode).toBe('cors')
+    const nc = n.clone()
+    expect(await fields(nc)).toEqual(want)
+    expect(await fields(n)).toEqual(want)
+    await expect(n.formData()).rejects.toThrow(TypeError)
   })
 })
 

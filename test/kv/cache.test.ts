@@ -2,8 +2,8 @@
 // have), and the in-process stand-in outside rr.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RpcClient } from '../../src/rpc/index.js'
-import { cache } from '../../src/moonlight/cache.js'
-import type { Logger } from '../../src/moonlight/log.js'
+import { cache } from '../../src/moonlight/cache/index.js'
+import type { Logger } from '../../src/moonlight/core/log.js'
 import { freePort, startRr, type RrInstance } from '../helpers/rr.js'
 
 describe('cache() over rr KV and locks', () => {

@@ -147,5 +147,8 @@ describe('DeskFlow shared state across two rr workers', () => {
     expect(s.sample('deskflow_requests_total', { service: 'project', action: 'list' })).toBe(1)
     expect(s.text).not.toContain('service="nope"')
     expect(s.text).toContain('# TYPE deskflow_requests_total counter')
+    // declared once in .rr.yaml: no worker's first call makes rr warn about a second declaration
+    expect(rr.output()).not.toMatch(/already exist/)
+    expect(rr.output()).not.toMatch(/request metrics off/)
   })
 })

@@ -39,7 +39,7 @@ describe('KV errors', () => {
   })
 
   it("rr's own answer to that call is the cryptic one the client replaces", async () => {
-    const { descriptor } = await import('../../src/proto/kv-v1.js')
+    const { descriptor } = await import('../../src/generated/kv-v1.js')
     const protobuf = (await import('protobufjs')).default
     const Req = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace).lookupType('kv.v1.Request')
     const body = Req.encode(Req.fromObject({ storage: 'mc', items: [{ key: 'anything' }] })).finish()

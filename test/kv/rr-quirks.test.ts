@@ -2,7 +2,7 @@
 // MExpire and refuses MExpire under 2 s. If an rr upgrade changes these, this file says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import protobuf from 'protobufjs'
-import { descriptor } from '../../src/proto/kv-v1.js'
+import { descriptor } from '../../src/generated/kv-v1.js'
 import { RpcClient, kv } from '../../src/rpc/index.js'
 import { freePort, startRr, type RrInstance } from '../helpers/rr.js'
 

@@ -157,7 +157,7 @@ describe('overview page and log redaction', () => {
   })
 
   it('masks [logging] HIDE_IN_LOGS keys in log context at any depth', async () => {
-    const { stderrLogger } = await import('../../src/moonlight/log.js')
+    const { stderrLogger } = await import('../../src/moonlight/core/log.js')
     const chunks: string[] = []
     const write = process.stderr.write
     process.stderr.write = ((c: string) => (chunks.push(String(c)), true)) as typeof process.stderr.write

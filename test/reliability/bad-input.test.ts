@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { connect } from 'node:net'
 import { startDeskflow, type DeskflowStack } from './stack.js'
-import { MAX_JSON_DEPTH } from '../../src/moonlight/request-data.js'
+import { MAX_JSON_DEPTH } from '../../src/moonlight/http/request-data.js'
 
 const ENVELOPE_KEYS = ['returnCode', 'returnMessage', 'returnData', 'extraData']
 

@@ -17,7 +17,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   }
 })
 
-const { bypasses } = await import('../../src/moonlight/maintenance.js')
+const { bypasses } = await import('../../src/moonlight/http/maintenance.js')
 
 describe('maintenance bypass comparison', () => {
   const token = 'correct-horse-battery-staple-42'

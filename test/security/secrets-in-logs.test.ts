@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { startDeskflow, type DeskflowStack } from '../reliability/stack.js'
-import { stderrLogger } from '../../src/moonlight/log.js'
+import { stderrLogger } from '../../src/moonlight/core/log.js'
 
 const rand = (p: string) => `${p}-${randomBytes(9).toString('hex')}`
 const JWT_SECRET = 'deskflow-test-secret-5c1e9a7b3f2d8046'

@@ -2,7 +2,7 @@
  * Worker protocol rules, driven through an in-memory relay pair (the test plays rr's side).
  * Compatibility with rr itself is covered by test/e2e/worker-protocol.test.ts.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   FLAG_CODEC_JSON,
   FLAG_CODEC_PROTO,
@@ -152,5 +152,54 @@ describe('Worker', () => {
     const loop = runWorker(async () => {}, { worker: t.worker, exit: false })
     await t.rrSide.close()
     await loop
+  })
+
+  it("runWorker ends a handler that hangs past stopGraceMs after rr's stop command: logs it and runs the shutdown hook", async () => {
+    const t = setup()
+    const lines: string[] = []
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true))
+    try {
+      let shutdown!: () => void
+      const hookRan = new Promise<void>((r) => (shutdown = r))
+      let handling!: () => void
+      const started = new Promise<void>((r) => (handling = r))
+      void runWorker(
+        async () => {
+          handling()
+          await new Promise(() => {})
+        },
+        { worker: t.worker, exit: false, stopGraceMs: 50, onShutdown: () => shutdown() },
+      )
+      await t.request('', 'stuck')
+      await started
+      await t.send(FLAG_CONTROL | FLAG_CODEC_JSON, '{"stop":true}')
+      await hookRan
+      expect(lines.join('')).toMatch(/a handler was still running 50 ms after rr stopped this worker .*: ending the worker.*exec_ttl/)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('runWorker without a stuck handler: the stop ends the loop at once and the grace timer never fires', async () => {
+    const t = setup()
+    const lines: string[] = []
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true))
+    try {
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      const loop = runWorker(async (p, w) => {
+        await gate
+        await w.respond({ body: p.body })
+      }, { worker: t.worker, exit: false, stopGraceMs: 30 })
+      await t.request('', 'slow-but-fine')
+      await t.send(FLAG_CONTROL | FLAG_CODEC_JSON, '{"stop":true}')
+      release()
+      await loop
+      expect((await t.next(1))[0]!.payload.toString()).toBe('slow-but-fine')
+      await new Promise((r) => setTimeout(r, 60))
+      expect(lines.join('')).not.toContain('still running')
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

@@ -57,7 +57,7 @@ Options:
     }
     // Take the offset before saying "Following": a line written after the header is never skipped.
     const { lines: first, offset, partial } = tailLines(path, lines)
-    ctx.stdout.write(paint('yellow', `Following ${path}${followIt ? ' (Ctrl+C to stop)' : ''}`) + '\n')
+    ctx.stdout.write(paint('yellow', followIt ? `Following ${path} (Ctrl+C to stop)` : `Last ${first.length} line${first.length === 1 ? '' : 's'} of ${path}`) + '\n')
     const writer = new LogLineWriter((l) => ctx.stdout.write(`${l}\n`), { raw: Boolean(values.raw), color })
     for (const l of first) writer.push(`${l}\n`)
     if (!followIt) {

@@ -15,7 +15,7 @@ import { AddressError, resolveAddress } from '../../config/address.js'
 import { appName } from '../project.js'
 import { formatLogLine } from '../log-format.js'
 import { painter, useColor } from '../_color.js'
-import type { DevServerMessage } from '../../moonlight/dev-server-main.js'
+import type { DevServerMessage } from '../dev-server-main.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
@@ -43,9 +43,9 @@ export function findAppModule(root: string, given?: string): string {
 
 /** The child entry: compiled next to this file in dist/, or the TypeScript source when run from src/. */
 function childEntry(): string {
-  const js = new URL('../../moonlight/dev-server-main.js', import.meta.url)
+  const js = new URL('../dev-server-main.js', import.meta.url)
   if (existsSync(fileURLToPath(js))) return fileURLToPath(js)
-  return fileURLToPath(new URL('../../moonlight/dev-server-main.ts', import.meta.url))
+  return fileURLToPath(new URL('../dev-server-main.ts', import.meta.url))
 }
 
 /** The tsx loader as a file URL (resolved from this package, so the project needs no tsx of its own). */

@@ -1,7 +1,9 @@
 /**
  * `pionia stopserver`: stops the rr instance this project recorded (`.pid` / `.rr.runtime.json`),
- * never a process it did not start: `rr stop` first, then SIGTERM to the recorded pid, `--force`
- * kills its process group. A foreign listener on the port only gets a warning.
+ * never a process it did not start: `rr stop` first, then SIGTERM to the recorded pid. When rr ignores
+ * the stop (a request that never finishes), it escalates after the timeout: a second SIGTERM (rr's
+ * "exit forced"), then SIGKILL to rr's process group, then the workers rr left behind; it says what
+ * it did. A foreign listener on the port only gets a warning.
  * @module
  */
 import { execFile } from 'node:child_process'
@@ -11,7 +13,7 @@ import { str } from '../_args.js'
 import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
 import { readRuntime, recordedInstance } from '../rr-process.js'
 import { accepts } from '../_net.js'
-import { isAlive, killGroup, sleep } from '../_process.js'
+import { descendants, isAlive, killGroup, killRecorded, sleep } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { resolveOrFail } from './runserver.js'
 
@@ -64,7 +66,8 @@ they listen on the app's port.
 Options:
   --config=<path>   rr config (default .rr.yaml)
   --port=<n>        port to report on (default: the resolved listen port)
-  -f, --force       kill rr's process group if it does not stop in time
+  -f, --force       kill rr's process group at once if it does not stop in time (without it: a second
+                    SIGTERM first, then SIGKILL to rr's process group after 5 more seconds)
   --timeout=<s>     seconds to wait for a graceful stop (default: endure.grace_period of the config
                     + 5, i.e. 35 when unset; rr's jobs plugin uses the whole grace period)
 `,
@@ -113,25 +116,43 @@ Options:
     }
 
     ctx.stdout.write(`Stopping RoadRunner (pid ${pid}), waiting up to ${timeoutMs / 1000}s for a graceful stop...\n`)
+    // rr's workers live in their own process groups: remember them now to end any rr leaves behind.
+    const workers = descendants(pid)
+    const pgid = runtime?.pgid ?? pid
     // One SIGTERM only: rr treats a second stop signal as "exit forced" (exit 1, in-flight requests cut).
     const signalled = existsSync(paths.pidFile) && (await rrStop(paths, force, ctx))
     if (!signalled && isAlive(pid)) process.kill(pid, 'SIGTERM')
     let gone = await waitGone(pid, timeoutMs)
-    if (!gone && force) {
-      killGroup(runtime?.pgid ?? pid, 'SIGKILL')
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
+    let forced = false
+    if (!gone) {
+      // rr ignores the stop while a request never finishes (no http.pool.supervisor.exec_ttl): escalate.
+      forced = true
+      ctx.stdout.write(paint('yellow', `RoadRunner (pid ${pid}) did not stop within ${timeoutMs / 1000}s (a request that never finishes keeps it running; set http.pool.supervisor.exec_ttl in .rr.yaml).`) + '\n')
+      if (!force) {
+        ctx.stdout.write('  Sent a second SIGTERM (rr: "exit forced", in-flight requests are cut).\n')
+        if (isAlive(pid)) process.kill(pid, 'SIGTERM')
+        gone = await waitGone(pid, 5000)
       }
-      gone = await waitGone(pid, 3000)
+      if (!gone) {
+        killGroup(pgid, 'SIGKILL')
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // already gone
+        }
+        ctx.stdout.write(`  Sent SIGKILL to rr's process group ${pgid}.\n`)
+        gone = await waitGone(pid, 3000)
+      }
     }
     if (!gone) {
-      ctx.stderr.write(paint('red', `RoadRunner (pid ${pid}) is still running after ${timeoutMs / 1000}s.`) + '\nTry: npx pionia stopserver --force\n')
+      ctx.stderr.write(paint('red', `RoadRunner (pid ${pid}) is still running after SIGKILL; check it with: ps -o pid,stat,cmd -p ${pid}`) + '\n')
       return 1
     }
-    // rr isolates workers in their own groups; anything left in rr's own group goes too.
-    killGroup(runtime?.pgid ?? pid, 'SIGKILL')
+    // Anything left in rr's own group goes too, and workers rr left behind (each in its own group).
+    killGroup(pgid, 'SIGKILL')
+    const leftovers = killRecorded(workers)
+    if (leftovers.length) ctx.stdout.write(paint('yellow', `  Killed ${leftovers.length} worker process(es) rr left behind: ${leftovers.join(', ')}.`) + '\n')
+    if (forced) ctx.stdout.write(paint('yellow', `RoadRunner stopped (forced after ${timeoutMs / 1000}s).`) + '\n')
     rmSync(paths.pidFile, { force: true })
     rmSync(paths.runtimeFile, { force: true })
     ctx.stdout.write(paint('green', 'RoadRunner stopped.') + '\n')

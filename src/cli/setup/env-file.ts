@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { jwtSecretProblem } from '../../moonlight/jwt.js'
+import { jwtSecretProblem } from '../../moonlight/auth/jwt.js'
 
 /** What ensureEnvFile did, for the command to print. */
 export type EnvFileResult = 'created' | 'secret-replaced' | 'unchanged' | 'no-example'

@@ -1,10 +1,12 @@
 /**
  * PostgreSQL through `pg` (one Client per connection name and worker). Liveness is tracked from the
- * client's `error`/`end` events, so handing out a connection costs no round trip.
+ * client's `error`/`end` events, so handing out a connection costs no round trip. pg is an optional
+ * peer dependency, loaded on the first connect.
  * @module
  */
-import pg from 'pg'
+import type pg from 'pg'
 import { nextSerial, toPgPlaceholders, type Connection, type RunResult } from './connection.js'
+import { loadDriver } from './optional.js'
 
 /** Connection options for PostgreSQL. */
 export interface PgOptions {
@@ -19,7 +21,8 @@ export interface PgOptions {
 
 /** Connects; rejects with a message that names the server and what to check. */
 export async function openPostgres(name: string, options: PgOptions): Promise<Connection> {
-  const client = new pg.Client(options)
+  const { Client } = loadDriver<typeof pg>('pg', '8', 'PostgreSQL')
+  const client = new Client(options)
   let dead = false
   client.on('error', () => {
     dead = true

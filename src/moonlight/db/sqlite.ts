@@ -1,17 +1,20 @@
 /**
  * SQLite through better-sqlite3 (synchronous, in-process): the embedded default. WAL mode and a busy
- * timeout let several rr workers share one file.
+ * timeout let several rr workers share one file. better-sqlite3 is an optional peer dependency, loaded
+ * on the first open.
  * @module
  */
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { nextSerial, type Connection, type RunResult } from './connection.js'
+import { loadDriver } from './optional.js'
 
 /** Opens `file` (created if missing). */
 export function openSqlite(name: string, file: string, timeoutMs = 5000): Connection {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const db = new Database(file, { timeout: timeoutMs })
+  const Driver = loadDriver<typeof Database>('better-sqlite3', '12', 'SQLite')
+  const db = new Driver(file, { timeout: timeoutMs })
   if (file !== ':memory:') db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
   const statements = new Map<string, Database.Statement>()

@@ -9,9 +9,9 @@
 import { jobConsumer, type ConsumerOptions } from '../../jobs/consumer.js'
 import type { ReceivedTask } from '../../jobs/task.js'
 import type { PayloadHandler } from '../../worker/run.js'
-import type { Moonlight } from '../app.js'
-import { HttpError } from '../errors.js'
-import type { MoonlightJob } from '../defer.js'
+import type { MoonlightApp } from '../core/context.js'
+import { HttpError } from '../core/errors.js'
+import type { MoonlightJob } from '../core/defer.js'
 
 const RESERVED = new Set(['service', 'action', 'switch', 'payload'])
 
@@ -51,7 +51,7 @@ function permanent(err: unknown): boolean {
  * import { moonlightJobConsumer } from 'pionia/moonlight/jobs'
  * await serve({ http: app, modes: { jobs: moonlightJobConsumer(app) } })
  */
-export function moonlightJobConsumer(app: Moonlight, options: ConsumerOptions = {}): PayloadHandler {
+export function moonlightJobConsumer(app: MoonlightApp, options: ConsumerOptions = {}): PayloadHandler {
   const labels = new WeakMap<ReceivedTask, string>()
   return jobConsumer(
     async (task) => {

@@ -10,9 +10,9 @@
  * refresh, so set `include_connection_meta: true` on Centrifugo's rpc and refresh proxies.
  * @module
  */
-import type { Moonlight } from '../app.js'
-import { authenticate, jwtAuthentication, contextUser, type AuthBackend, type ContextUser } from '../auth.js'
-import { response } from '../envelope.js'
+import type { MoonlightApp } from '../core/context.js'
+import { authenticate, jwtAuthentication, contextUser, type AuthBackend, type ContextUser } from '../auth/index.js'
+import { response } from '../core/envelope.js'
 import { centrifugoHandler, reply, ProxyError, type ProxyContext } from '../../centrifugo/index.js'
 import type { PayloadHandler } from '../../worker/index.js'
 import { realtimeConfig } from './config.js'
@@ -86,7 +86,7 @@ function expiry(user: ContextUser): number {
  * import { moonlightCentrifugeHandler } from 'pionia/moonlight/realtime'
  * await serve({ http: app, modes: { centrifuge: moonlightCentrifugeHandler(app) } })
  */
-export function moonlightCentrifugeHandler(app: Moonlight, options: MoonlightCentrifugeOptions = {}): PayloadHandler {
+export function moonlightCentrifugeHandler(app: MoonlightApp, options: MoonlightCentrifugeOptions = {}): PayloadHandler {
   const backends = options.auth ?? [jwtAuthentication()]
   const frames = new MoonlightFrameHandler(app)
 

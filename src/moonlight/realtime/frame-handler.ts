@@ -4,9 +4,9 @@
  * is an object, else the rest of the frame (flat, like an HTTP JSON body).
  * @module
  */
-import type { Moonlight } from '../app.js'
-import type { ContextUser } from '../auth.js'
-import { response, type Envelope } from '../envelope.js'
+import type { MoonlightApp } from '../core/context.js'
+import type { ContextUser } from '../core/user.js'
+import { response, type Envelope } from '../core/envelope.js'
 
 /** What a frame may carry. Anything else in it is a flat param. */
 export interface MoonlightFrame {
@@ -31,7 +31,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * const envelope = await frames.handle({ service: 'task', action: 'list' })
  */
 export class MoonlightFrameHandler {
-  constructor(readonly app: Moonlight) {}
+  constructor(readonly app: MoonlightApp) {}
 
   /**
    * Dispatches one frame through the app's registry as `auth` (null: anonymous). Never throws: a

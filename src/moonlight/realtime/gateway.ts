@@ -4,7 +4,8 @@
  * is logged, never thrown: a live update must not fail the request that caused it.
  * @module
  */
-import { moonlight, type Moonlight } from '../app.js'
+import type { MoonlightApp } from '../core/context.js'
+import { currentApp } from '../core/current.js'
 import { CentrifugoApi, type BytesLike, type PublishOptions, type StreamPosition } from '../../centrifugo/index.js'
 import { RpcClient } from '../../rpc/index.js'
 import { realtimeConfig, serviceChannel } from './config.js'
@@ -22,7 +23,7 @@ export class RealtimeGateway {
   #api: CentrifugoApi | undefined
 
   constructor(
-    readonly app: Moonlight,
+    readonly app: MoonlightApp,
     api?: CentrifugoApi,
   ) {
     this.#api = api
@@ -77,10 +78,10 @@ export class RealtimeGateway {
   }
 }
 
-const gateways = new WeakMap<Moonlight, RealtimeGateway>()
+const gateways = new WeakMap<MoonlightApp, RealtimeGateway>()
 
 /** The gateway of `app` (default: the app of the current request, see `moonlight()`). */
-export function realtime(app: Moonlight = moonlight()): RealtimeGateway {
+export function realtime(app: MoonlightApp = currentApp()): RealtimeGateway {
   let g = gateways.get(app)
   if (!g) gateways.set(app, (g = new RealtimeGateway(app)))
   return g

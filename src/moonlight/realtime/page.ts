@@ -8,13 +8,13 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Middleware } from '../middleware.js'
-import type { Moonlight } from '../app.js'
-import { moonlight } from '../app.js'
+import type { Middleware } from '../http/index.js'
+import type { MoonlightApp } from '../core/context.js'
+import { currentApp } from '../core/current.js'
 import { realtimeConfig } from './config.js'
 
 export interface RealtimePageOptions {
-  /** URL path of the page (default `/board`); `/board` and `/board/` serve `index.html`. */
+  /** URL path of the page (default `/board`); `/board/` serves `index.html`, `/board` redirects there. */
   path?: string
   /** Directory holding `index.html` and its assets (a path or a file: URL). */
   dir: string | URL
@@ -47,7 +47,7 @@ function file(body: string | Buffer, type: string): Response {
 }
 
 /** The page's config: what it needs to connect and to load data. */
-export function pageConfig(app: Moonlight, channels: string[]): Record<string, unknown> {
+export function pageConfig(app: MoonlightApp, channels: string[]): Record<string, unknown> {
   const cfg = realtimeConfig(app.settings)
   return {
     enabled: cfg.enabled,
@@ -74,13 +74,15 @@ export function realtimePage(options: RealtimePageOptions): Middleware {
       if (info.request.method !== 'GET' && info.request.method !== 'HEAD') {
         return new Response('Method not allowed', { status: 405, headers: { Allow: 'GET, HEAD' } })
       }
+      // The page loads its scripts and config by relative URL: they resolve under base/ only.
+      if (pathname === base) return new Response(null, { status: 308, headers: { Location: `${base}/${info.url.search}` } })
       let rest: string
       try {
         rest = decodeURIComponent(pathname.slice(base.length).replace(/^\/+/, '')) || 'index.html'
       } catch {
         return new Response('Bad request: malformed percent-encoding in the path', { status: 400 })
       }
-      if (rest === 'config.json') return file(JSON.stringify(pageConfig(moonlight(), channels)), TYPES['.json']!)
+      if (rest === 'config.json') return file(JSON.stringify(pageConfig(currentApp(), channels)), TYPES['.json']!)
       if (rest === 'centrifuge.js') return file(await centrifugeBundle(), TYPES['.js']!)
       const target = resolve(root, rest)
       if (target !== root && !target.startsWith(root + sep)) return new Response('Not found', { status: 404 })

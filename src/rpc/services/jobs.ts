@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import protobuf from 'protobufjs'
-import { descriptor } from '../../proto/jobs-v1.js'
+import { descriptor } from '../../generated/jobs-v1.js'
 import type { CallOptions, RpcClient } from '../client.js'
 import { RpcServiceError } from '../errors.js'
 

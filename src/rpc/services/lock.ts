@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import protobuf from 'protobufjs'
-import { descriptor } from '../../proto/lock-v1beta1.js'
+import { descriptor } from '../../generated/lock-v1beta1.js'
 import type { RpcClient } from '../client.js'
 
 const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)

@@ -8,7 +8,7 @@
  * @module
  */
 import protobuf from 'protobufjs'
-import { descriptor } from '../../../proto/kv-v1.js'
+import { descriptor } from '../../../generated/kv-v1.js'
 import type { RpcClient } from '../../client.js'
 import { RpcServiceError } from '../../errors.js'
 import { KvError, KvUnsupportedError } from './errors.js'

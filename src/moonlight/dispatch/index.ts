@@ -1,0 +1,23 @@
+/**
+ * The dispatch stages: call resolution then action invocation, plus what they are built from
+ * (services, their metadata, the switch registry, the catalog).
+ * @module
+ */
+import type { DispatchCall } from '../core/context.js'
+import type { Envelope } from '../core/envelope.js'
+import { resolveCall, type CallEnv, type CallHooks } from './resolve.js'
+import { invokeAction } from './invoke.js'
+
+export { resolveCall, type CallEnv, type CallHooks, type ResolvedCall } from './resolve.js'
+export { invokeAction } from './invoke.js'
+export { SwitchRegistry, type SwitchMap } from './registry.js'
+export { catalogOf } from './catalog.js'
+export { Service, enforceAuth, resolveActionMeta, type Action, type ActionMeta, type AuthRule, type ServiceAuth, type ServiceClass } from './service.js'
+export { GenericService, type GenericServiceClass } from './generic-service.js'
+export { readPage, pageInfo, type Page } from './pagination.js'
+export { Authenticated, Can, CanAny, Validated, ValidateField } from './decorators.js'
+
+/** One call through both stages: resolve, then invoke. Errors propagate (the caller renders them). */
+export async function runCall(env: CallEnv, call: DispatchCall, hooks?: CallHooks): Promise<Envelope> {
+  return invokeAction(await resolveCall(env, call, hooks))
+}

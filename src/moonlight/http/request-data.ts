@@ -1,0 +1,144 @@
+/**
+ * Builds the merged data map of an HTTP call: cookies < query < uploaded files < body (later wins).
+ * A malformed body is a 400 that says what to send instead.
+ * @module
+ */
+import { BadRequestError } from '../core/errors.js'
+import type { FileBag } from '../core/context.js'
+import { parseQuery } from '../../http/query.js'
+import { parsedByRr } from '../../http/request.js'
+
+/** Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name). */
+export function parseCookies(header: string | null): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  if (!header) return out
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=')
+    if (i <= 0) continue
+    const name = part.slice(0, i).trim()
+    const raw = part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1')
+    try {
+      out[name] = decodeURIComponent(raw)
+    } catch {
+      out[name] = raw
+    }
+  }
+  return out
+}
+
+const EXAMPLE = '{"service":"task","action":"list"}'
+
+/** Deepest array/object nesting accepted in a JSON body; deeper bodies are a 400 before parsing. */
+export const MAX_JSON_DEPTH = 128
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** True when `text` nests arrays/objects deeper than `limit` (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true
+    } else if (c === 125 || c === 93) depth--
+  }
+  return false
+}
+
+/**
+ * Reads cookies, query, files and body of `request` into one map plus the file bag. Both are
+ * null-prototype objects, so a client key such as `__proto__` (`{"__proto__": {"service": …}}`) is an
+ * own key like any other and nothing is inherited.
+ */
+export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
+  const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
+  parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
+  const files: FileBag = Object.create(null)
+  if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
+  const type = (request.headers.get('content-type') ?? '').toLowerCase()
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
+    const text = await utf8Body(request)
+    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, request.headers.get('content-length'))), files }
+    if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
+    for (const [k, v] of new URLSearchParams(text)) data[k] = v
+    return { data, files }
+  }
+  if (type.startsWith('multipart/form-data')) {
+    let form: FormData
+    try {
+      form = await request.formData()
+    } catch (err) {
+      throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
+    }
+    const fields: Record<string, unknown> = Object.create(null)
+    for (const [k, v] of form) {
+      if (typeof v === 'string') fields[k] = v
+      else {
+        files[k] = v
+        data[k] = v
+      }
+    }
+    Object.assign(data, fields)
+    return { data, files }
+  }
+  const text = await utf8Body(request)
+  if (text.trim() === '') return { data, files }
+  Object.assign(data, parseJsonObject(text))
+  return { data, files }
+}
+
+/**
+ * The fields of a urlencoded form rr parsed (`http.raw_body: false`): `text` is rr's JSON tree. JSON sent
+ * without a Content-Type (`curl -d '{…}'`) arrives as a tree of one key, the JSON text, with an empty
+ * value: that key is the body. rr's form parser drops spaces and decodes `+`/`%xx` in names, so the
+ * key is the exact body only when its length is the request's Content-Length; otherwise a 400 says how
+ * to send it intact.
+ */
+function rrFormFields(text: string, contentLength: string | null): Record<string, unknown> {
+  const tree = text === '' ? {} : parseJsonObject(text)
+  const keys = Object.keys(tree)
+  if (!keys.some((k) => k.trimStart().startsWith('{'))) return tree
+  const json = keys[0]!
+  if (keys.length !== 1 || tree[json] !== '' || (contentLength !== null && Buffer.byteLength(json) !== Number(contentLength))) {
+    throw new BadRequestError(
+      'This JSON body was sent as a urlencoded form (no Content-Type; curl -d does that) and rr parsed it as a form ' +
+        '(http.raw_body: false), which drops its spaces and decodes +, %, & and =: send it with ' +
+        "-H 'Content-Type: application/json', or set http.raw_body: true in .rr.yaml",
+    )
+  }
+  return parseJsonObject(json)
+}
+
+/** The body as text; bytes that are not UTF-8 are a 400 (never silently replaced with U+FFFD). */
+async function utf8Body(request: Request): Promise<string> {
+  try {
+    return strictUtf8.decode(await request.arrayBuffer())
+  } catch {
+    throw new BadRequestError(`The request body is not valid UTF-8: send JSON such as ${EXAMPLE} encoded as UTF-8`)
+  }
+}
+
+/** Parses a JSON object body (depth-limited); anything else is a 400 that shows what to send. */
+function parseJsonObject(text: string): Record<string, unknown> {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new BadRequestError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels: send flatter JSON`)
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (err) {
+    throw new BadRequestError(
+      `Malformed JSON body (${err instanceof Error ? err.message : String(err)}): send a JSON object such as ${EXAMPLE} with Content-Type: application/json`,
+    )
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError(`The request body must be a JSON object such as ${EXAMPLE}`)
+  }
+  return body as Record<string, unknown>
+}

@@ -1,0 +1,5 @@
+/**
+ * Validation rules (`required|string|min:3`, …) applied to a call's data before the action runs.
+ * @module
+ */
+export { rules, validate, extendValidation, FieldValidator, type RuleMap, type RuleSpec, type CustomRule } from './rules.js'
