@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
+import { rrRpcFromEnv } from '../../config/rr-rpc.js'
 import { RpcClient } from '../../rpc/client.js'
 import { RpcConnectionError } from '../../rpc/errors.js'
 import { KvStorage, jsonSerializer, type Serializer, type Ttl } from '../../rpc/services/kv/index.js'
@@ -290,7 +291,7 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
   const ttl = options.ttl ?? Number(setting('TTL') ?? 3600)
   if (!Number.isFinite(ttl) || ttl < 0) throw new TypeError(`cache ttl must be a number of seconds ≥ 0 ([cache] TTL), got ${ttl}`)
   const serializer = options.serializer ?? jsonSerializer
-  const address = setting('RPC') ?? (process.env.RR_RPC?.trim() || undefined)
+  const address = setting('RPC') ?? rrRpcFromEnv()
   let backend: Backend
   if (options.client || address) {
     let client = options.client

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Settings } from '../../config/settings.js'
+import { rrRpcAddress } from '../../config/rr-rpc.js'
 import { RpcClient } from '../../rpc/client.js'
 import { jobs } from '../../rpc/services/jobs.js'
 import { jobsConfig, type JobQueue } from '../settings/jobs.js'
@@ -22,7 +23,7 @@ export interface RrJobQueueOptions {
  * tcp://127.0.0.1:6001 (Pionia's default).
  */
 function rpcAddress(settings: Settings): string {
-  return settings.get('jobs', 'RPC') || process.env.RR_RPC || jobsConfig(settings).rpc
+  return rrRpcAddress(settings.get('jobs', 'RPC'))
 }
 
 /**

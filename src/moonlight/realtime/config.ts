@@ -4,6 +4,7 @@
  * @module
  */
 import { isTruthy, type Settings } from '../../config/settings.js'
+import { rrRpcAddress } from '../../config/rr-rpc.js'
 
 /** `[realtime]` as read now. */
 export interface RealtimeConfig {
@@ -32,7 +33,7 @@ export function realtimeConfig(settings: Settings): RealtimeConfig {
   return {
     enabled: isTruthy(get('ENABLED') ?? settings.env('REALTIME_ENABLED')),
     channelPrefix: prefix,
-    rpc: get('RPC') ?? settings.env('RR_RPC') ?? 'tcp://127.0.0.1:6001',
+    rpc: rrRpcAddress(get('RPC') ?? settings.env('RR_RPC')),
     allowAnonymous: anon === undefined ? true : isTruthy(anon),
     websocketUrl: get('WEBSOCKET_URL') ?? settings.env('REALTIME_WEBSOCKET_URL') ?? null,
   }
