@@ -6,6 +6,7 @@ import { serve } from './src/serve.js'
 import { createDeskflowApp } from './app/app.js'
 import { moonlightCentrifugeHandler } from './src/moonlight/realtime/index.js'
 import { moonlightJobConsumer, rrJobQueue } from './src/moonlight/jobs/index.js'
+import { deskflowTcp } from './app/tcp.js'
 
 const app = createDeskflowApp()
 // moonlight().async(...) pushes to rr's jobs when `[jobs] ENABLED` (read per call) and rr answers.
@@ -20,6 +21,9 @@ await serve({
     // RR_MODE=centrifuge: Centrifugo's proxy events; RPC frames {service, action, data} get the HTTP envelope.
     centrifuge: moonlightCentrifugeHandler(app),
   },
+  // RR_MODE=tcp: DeskFlow's line protocol (TASKS, QUIT) when .rr.yaml has the tcp section.
+  tcp: deskflowTcp(app),
+  tcpDelimiter: '\n',
   // Close database connections when rr stops the worker (never per request).
   onShutdown: app.close,
 })

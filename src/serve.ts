@@ -7,11 +7,17 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
+import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
+import { answerProbe } from './worker/probe.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
 export interface ServeOptions extends ServeHttpOptions {
   /** RR_MODE=http: a web-standard fetch handler. */
   http?: FetchHandler
+  /** RR_MODE=tcp: one handler for the connection events of rr's tcp servers (pionia/tcp). */
+  tcp?: TcpHandler
+  /** The tcp servers' delimiter(s) for `event.messages()` (see pionia/tcp `TcpOptions`; default "\r\n"). */
+  tcpDelimiter?: TcpOptions['delimiter']
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
 }
@@ -23,6 +29,8 @@ export interface ServeOptions extends ServeHttpOptions {
  * await serve({ http: app })
  */
 export async function serve(options: ServeOptions): Promise<void> {
+  const served = [...(options.http ? ['http'] : []), ...(options.tcp ? ['tcp'] : []), ...Object.keys(options.modes ?? {})]
+  answerProbe(served)
   const env = readEnvironment()
   if (!env.underRoadRunner) {
     process.stderr.write(new NotUnderRoadRunnerError().message + '\n')
@@ -31,11 +39,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
+  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
-  const known = [options.http ? 'http' : '', ...Object.keys(options.modes ?? {})].filter(Boolean)
   process.stderr.write(
-    `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${known.join(', ') || 'nothing'}). ` +
+    `[pionia] this worker has no handler for RR_MODE=${mode} (it handles: ${served.join(', ') || 'nothing'}). ` +
       `Remove the ${mode} section from .rr.yaml or pass a handler for it to serve().\n`,
   )
   process.exitCode = 1

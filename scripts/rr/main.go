@@ -48,13 +48,14 @@ type globalFlags struct {
 	pidFile      bool
 	debug        bool
 	experimental bool
+	force        bool
 }
 
 func main() {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:           "rr",
-		Short:         "RoadRunner, PHP application server",
+		Short:         "High-performance PHP application server, process manager written in Golang and powered with ❤️ (by SpiralScout)",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       fmt.Sprintf("%s (build time: %s, %s), OS: %s, arch: %s", version, buildTime, runtime.Version(), runtime.GOOS, runtime.GOARCH),
@@ -64,16 +65,18 @@ func main() {
 	}
 	root.SetVersionTemplate("rr version {{.Version}}\n")
 	f := root.PersistentFlags()
+	// The same flags, order and help texts as rr's internal/cli/root.go.
+	f.BoolVarP(&g.experimental, "enable-experimental", "e", false, "enable experimental features")
+	f.BoolVarP(&g.force, "force", "f", false, "force stop")
+	f.BoolVarP(&g.pidFile, "pid", "p", false, "create a .pid file")
 	f.StringVarP(&g.cfgFile, "config", "c", ".rr.yaml", "config file")
 	f.StringVarP(&g.workDir, "WorkDir", "w", "", "working directory")
 	f.StringVar(&g.dotenv, "dotenv", "", "dotenv file [$DOTENV_PATH]")
+	f.BoolVarP(&g.debug, "debug", "d", false, "debug mode")
+	f.BoolVarP(&g.silent, "silent", "s", false, "do not print startup message")
 	f.StringArrayVarP(&g.override, "override", "o", nil, "override config value (dot.notation=value)")
-	f.BoolVarP(&g.silent, "silent", "s", false, "print only errors")
-	f.BoolVarP(&g.pidFile, "pid", "p", false, "create a .pid file")
-	f.BoolVarP(&g.debug, "debug", "d", false, "enable pprof on :6061")
-	f.BoolVarP(&g.experimental, "enable-experimental", "e", false, "enable experimental features")
 
-	root.AddCommand(serveCommand(g), workersCommand(g), resetCommand(g), stopCommand(g))
+	root.AddCommand(workersCommand(g), resetCommand(g), serveCommand(g), stopCommand(g), jobsCommand(g))
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(os.Stderr, "\x1b[31m%s\x1b[0m\n", err)
 		os.Exit(1)
@@ -137,6 +140,12 @@ func readContainerConfig(path string) (*containerConfig, error) {
 	v.SetConfigFile(path)
 	if err := v.ReadInConfig(); err != nil {
 		return nil, err
+	}
+	if v.IsSet("temporal") {
+		return nil, errors.Str("this rr has no temporal plugin: the Go module proxy refuses " +
+			"github.com/temporalio/roadrunner-temporal (see scripts/rr/README.md in pionia). Remove the " +
+			"temporal section from " + filepath.Base(path) + ", or use an official rr release binary " +
+			"(npx pionia rr:setup --source=github, or --binary=<path>)")
 	}
 	cfg := &containerConfig{GracePeriod: 30 * time.Second, LogLevel: "error"}
 	if v.IsSet("endure") {
@@ -331,8 +340,7 @@ func resetCommand(g *globalFlags) *cobra.Command {
 // --- stop ---
 
 func stopCommand(g *globalFlags) *cobra.Command {
-	var force bool
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:   "stop",
 		Short: "Stop RoadRunner server",
 		RunE: func(*cobra.Command, []string) error {
@@ -354,13 +362,11 @@ func stopCommand(g *globalFlags) *cobra.Command {
 			if err := proc.Signal(syscall.SIGTERM); err != nil {
 				return err
 			}
-			if force {
+			if g.force {
 				time.Sleep(time.Second)
 				_ = proc.Signal(syscall.SIGTERM)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "force stop")
-	return cmd
 }

@@ -85,7 +85,7 @@ function parsePort(value: string | number, origin: string): number {
 }
 
 /** Expands `${VAR}`, `${VAR:-default}` and `$VAR` the way rr expands its config. */
-function expandEnv(value: string, env: NodeJS.ProcessEnv): string {
+export function expandEnv(value: string, env: NodeJS.ProcessEnv): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_m, a, def, b) => {
     const v = env[(a ?? b) as string]
     return v !== undefined && v !== '' ? v : ((def as string | undefined) ?? '')

@@ -5,6 +5,7 @@
  * @module
  */
 import { runWorker, type RunOptions, type Worker, type Payload } from '../worker/index.js'
+import { answerProbe } from '../worker/probe.js'
 import { decodeRequestContext, HttpCodecError, type RequestContext } from './codec.js'
 import { FLAG_CODEC_PROTO } from '../goridge/index.js'
 import { RrHttpContext, type HttpContext } from './context.js'
@@ -149,6 +150,7 @@ export function handleHttpPayload(handler: FetchHandler, payload: Payload, worke
  * await serveHttp({ fetch: () => new Response('hello') })
  */
 export function serveHttp(handler: FetchHandler, options: ServeHttpOptions = {}): Promise<void> {
+  answerProbe(['http'])
   if (options.lightResponse !== false) installLightResponse()
   return runWorker(serverFor(handler), options)
 }

@@ -7,6 +7,7 @@
  */
 import { Worker, NotUnderRoadRunnerError } from './worker.js'
 import type { Payload } from './messages.js'
+import { answerProbe } from './probe.js'
 import { describe } from '../util/describe.js'
 
 /** Handles one request; it must send the response through `worker` (respond/error/stream). */
@@ -63,6 +64,7 @@ async function shutdownHook(options: RunOptions): Promise<boolean> {
  * await runWorker(async (payload, worker) => worker.respond({ body: payload.body }))
  */
 export async function runWorker(handler: PayloadHandler, options: RunOptions = {}): Promise<void> {
+  answerProbe(null)
   let worker: Worker
   try {
     worker = options.worker ?? (await Worker.create())

@@ -48,7 +48,8 @@ describe('runserver address resolution (real rr, detached)', () => {
       const stopped = await p.run(['stopserver'])
       expect(stopped.stdout).toContain('RoadRunner stopped.')
     }
-  })
+    // Six starts, each importing the worker once first (the entry check) and stopping rr.
+  }, 120_000)
 })
 
 describe('runserver for a config without http', () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/rr.js'
-import { startHttpStack, type HttpStack } from './harness.js'
+import { curl, startHttpStack, type HttpStack } from './harness.js'
 
 let s: HttpStack
 let raw: HttpStack
@@ -164,5 +164,27 @@ describe('query strings as PHP parse_str trees (expected trees printed by PHP 8.
     expect(res.returnData.tags).toEqual(['a', 'b'])
     expect(res.returnData.page).toEqual({ size: '10', n: '2' })
     expect(res.returnData.all).toEqual({ tags: ['a', 'b'], page: { size: '10', n: '2' }, q: '', q2: 'y', service: 'echo', action: 'echo' })
+  })
+})
+
+describe('documented differences from the PHP PSR-7 worker (README table)', () => {
+  it('keeps rr URI as sent in request.url and ctx.raw.uri; new URL() resolves dot segments', async () => {
+    const out = await curl(['--path-as-is', `${s.base}/inspect/a/./b/../c?x=%20y`])
+    const e = JSON.parse(out) as { url: string; pathname: string; rawUri: string }
+    expect(e.rawUri).toBe(`${s.base}/inspect/a/./b/../c?x=%20y`)
+    expect(e.url).toBe(e.rawUri)
+    expect(e.pathname).toBe('/inspect/a/c')
+  })
+
+  it('gives header values as Latin-1 byte strings; Buffer.from(v, "latin1") re-decodes UTF-8', async () => {
+    const out = Buffer.from(await curl(['-H', 'X-Name: Zoë €', `${s.base}/inspect`]), 'latin1').toString('utf8')
+    const e = JSON.parse(out) as { header: string; headerUtf8: string }
+    expect(e.header).toBe(Buffer.from('Zoë €', 'utf8').toString('latin1'))
+    expect(e.headerUtf8).toBe('Zoë €')
+  })
+
+  it('loses a custom reason phrase (rr protocol has no field for it; the PHP worker loses it too)', async () => {
+    const head = await curl(['-sS', '-D', '-', '-o', '/dev/null', `${s.base}/reason`])
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 200 OK')
   })
 })

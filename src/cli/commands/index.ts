@@ -6,11 +6,13 @@
 import type { Command } from '../command.js'
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
+  init: () => import('./init.js'),
   'rr:setup': () => import('./rr-setup.js'),
   serve: () => import('./serve.js'),
   runserver: () => import('./runserver.js'),
   'runserver:logs': () => import('./runserver-logs.js'),
   stopserver: () => import('./stopserver.js'),
+  status: () => import('./status.js'),
   'maintenance:on': () => import('./maintenance-on.js'),
   'maintenance:off': () => import('./maintenance-off.js'),
   optimize: () => import('./optimize.js'),
@@ -19,6 +21,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
 
 /** alias → registered name (each command file lists the same aliases in its `aliases`). */
 export const aliases: Record<string, string> = {
+  new: 'init',
   'runserver:setup': 'rr:setup',
   roadrunner: 'runserver',
   'rr:serve': 'runserver',

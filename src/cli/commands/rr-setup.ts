@@ -4,10 +4,12 @@
  * @module
  */
 import { copyFileSync, chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext } from '../command.js'
 import { str } from '../_args.js'
-import { rrVersion } from '../project.js'
+import { projectPaths, readRrConfig, rrVersion, serverCommand, workerEntry } from '../project.js'
+import { rrEnv } from '../rr-process.js'
+import { crashedError, probeWorker, unservedSections } from '../worker-check.js'
 import { painter, useColor, type Paint } from '../_color.js'
 import { defaultRrYaml } from '../templates/rr-yaml.js'
 import { detectTarget, describeTarget } from '../setup/platform.js'
@@ -88,21 +90,48 @@ async function fromGo(ctx: CommandContext, dest: string, constraint: string): Pr
   }
 }
 
-function checkWorkerFiles(ctx: CommandContext, paint: Paint): void {
-  const config = join(ctx.cwd, '.rr.yaml')
-  if (!existsSync(config)) {
-    writeFileSync(config, defaultRrYaml())
-    ctx.stdout.write('==> Wrote a default .rr.yaml (HTTP on 127.0.0.1:8000, worker.ts through the tsx loader, memory jobs)\n')
+/**
+ * After the binary: the worker entry is imported once (a probe, see worker-check.ts) and the config is
+ * written or checked against what it serves. A crash at import or a section without a handler is
+ * exit 1, and nothing is written.
+ */
+async function checkWorkerFiles(ctx: CommandContext, paint: Paint): Promise<number> {
+  const paths = projectPaths(ctx.cwd)
+  const haveConfig = existsSync(paths.config)
+  const config = haveConfig ? readRrConfig(paths) : undefined
+  const entryName = ['worker.ts', 'worker.js'].find((f) => existsSync(join(ctx.cwd, f)))
+  const entry = config ? workerEntry(config, paths.configDir) : entryName && join(ctx.cwd, entryName)
+  let modes: string[] | undefined
+  if (entry && existsSync(entry)) {
+    const command = config ? serverCommand(config) : ['node', '--import', 'tsx', entryName!]
+    const probe = await probeWorker(command, paths.configDir, rrEnv(ctx.env))
+    if (probe.kind === 'crashed') throw crashedError(probe, entry, ctx.cwd)
+    if (probe.kind === 'modes') modes = probe.modes
+    if (config) {
+      const problems = unservedSections(config, probe, '.rr.yaml', relative(ctx.cwd, entry))
+      if (problems.length) {
+        ctx.stdout.write(paint('red', `${problems.join('\n')}\nrr would fail to start its workers (static_pool_allocate_workers: EOF): fix this, then run npx pionia runserver.`) + '\n')
+        return 1
+      }
+    }
+  }
+  if (!config) {
+    const http = modes ? modes.includes('http') : true
+    const jobs = modes ? modes.includes('jobs') : !entryName
+    writeFileSync(paths.config, defaultRrYaml({ worker: entryName, http, jobs }))
+    const sections = [http ? 'HTTP on 127.0.0.1:8000' : '', jobs ? 'memory jobs' : ''].filter(Boolean).join(', ')
+    ctx.stdout.write(`==> Wrote a default .rr.yaml (${sections || 'no worker sections'}; ${entryName ?? 'worker.ts'} through the tsx loader${jobs ? '' : '; jobs commented out until the worker serves them'})\n`)
   }
   const env = ensureEnvFile(ctx.cwd)
   if (env === 'created') ctx.stdout.write('==> Wrote environment/.env from .env.example with a random JWT_SECRET (64 hex characters)\n')
   if (env === 'secret-replaced') ctx.stdout.write(paint('yellow', '==> environment/.env had a placeholder or short JWT_SECRET: replaced it with a random one (tokens signed with the old one no longer verify)') + '\n')
-  if (!existsSync(join(ctx.cwd, 'worker.ts')) && !existsSync(join(ctx.cwd, 'worker.js'))) {
+  if (!entry || !existsSync(entry)) {
     ctx.stdout.write(paint('yellow', 'Missing worker files. Ensure .rr.yaml and worker.ts exist in the app root (see the README: a worker.ts calling serve()).') + '\n')
   } else {
-    ctx.stdout.write('==> Worker entry OK\n')
+    ctx.stdout.write(`==> Worker entry OK${modes ? ` (serves ${modes.join(', ') || 'nothing'})` : ''}\n`)
   }
   ctx.stdout.write(paint('green', 'Ready: npx pionia runserver') + '\n')
+  return 0
 }
 
 export default defineCommand({
@@ -159,8 +188,7 @@ Environment: GITHUB_TOKEN; PIONIA_GITHUB_API (another Releases API root, e.g. a 
       if (str(values.version) && parsed && !versionMatcher(constraint)(parsed)) {
         ctx.stdout.write(paint('yellow', `  It does not match --version=${constraint}: reinstall with --force.`) + '\n')
       }
-      checkWorkerFiles(ctx, paint)
-      return 0
+      return checkWorkerFiles(ctx, paint)
     }
 
     let line: string
@@ -194,7 +222,6 @@ Environment: GITHUB_TOKEN; PIONIA_GITHUB_API (another Releases API root, e.g. a 
     }
     ctx.stdout.write(`==> RoadRunner binary\n  ${dest}\n  ${line}\n`)
     if (location !== ctx.cwd) ctx.stdout.write(paint('yellow', `Note: runserver runs ./rr from the app root; this one is in ${location}.`) + '\n')
-    checkWorkerFiles(ctx, paint)
-    return 0
+    return checkWorkerFiles(ctx, paint)
   },
 })

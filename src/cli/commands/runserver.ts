@@ -14,6 +14,7 @@ import { probePort, waitAccepting } from '../_net.js'
 import { isAlive, startTime } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { rpcExposureWarning } from '../rpc-exposure.js'
+import { checkWorkerServes } from '../worker-check.js'
 
 
 /** Whether `dir` or a parent has node_modules/<name>. */
@@ -34,7 +35,7 @@ export function resolveOrFail(paths: ProjectPaths, ctx: CommandContext, values: 
 }
 
 /** Checks config, worker entry and binary; returns the rr version line. */
-async function preconditions(paths: ProjectPaths, worker: string | undefined): Promise<{ version: string; worker: string; http: boolean }> {
+async function preconditions(paths: ProjectPaths, worker: string | undefined, env: NodeJS.ProcessEnv): Promise<{ version: string; worker: string; http: boolean }> {
   const config = readRrConfig(paths)
   const cmd = serverCommand(config)
   const entry = worker ? resolve(paths.root, worker) : workerEntry(config, paths.configDir)
@@ -62,8 +63,11 @@ async function preconditions(paths: ProjectPaths, worker: string | undefined): P
         'Install it with: npm install --save-dev tsx (or compile the worker: npx pionia optimize --production).',
     )
   }
+  const version = await requireRr(paths)
+  // The entry must serve every section that starts workers (else rr fails with static_pool_allocate_workers: EOF).
+  await checkWorkerServes({ command: cmd, cwd: paths.configDir, env: rrEnv(env), config, configName: relative(paths.root, paths.config) || '.rr.yaml', entry, root: paths.root })
   // Without an http section rr serves no HTTP: no address to pass, no port to check.
-  return { version: await requireRr(paths), worker: entry, http: config.http !== undefined && config.http !== null }
+  return { version, worker: entry, http: config.http !== undefined && config.http !== null }
 }
 
 async function checkPort(addr: ResolvedAddress): Promise<void> {
@@ -168,7 +172,7 @@ Options:
   },
   async run({ values }, ctx) {
     const paths = projectPaths(ctx.cwd, { config: str(values.config), log: str(values.log) })
-    const { worker, http } = await preconditions(paths, str(values.worker))
+    const { worker, http } = await preconditions(paths, str(values.worker), ctx.env)
     const addr = resolveOrFail(paths, ctx, values)
     const overrides = ((values.override as string[] | undefined) ?? []).map(String)
     for (const o of overrides) {

@@ -1,14 +1,20 @@
 /**
  * The default `.rr.yaml` that `rr:setup` writes when a project has none: HTTP on 127.0.0.1:8000 with
  * the worker run through the tsx loader, goridge RPC for jobs, a memory jobs pipeline named
- * `moonlight`, and development logs (the format runserver's formatter reads).
+ * `moonlight`, and development logs (the format runserver's formatter reads). rr:setup leaves out
+ * (comments) the http or jobs section when the worker entry does not serve that mode.
  * @module
  */
 
 /** The template text (a YAML list for server.command: rr splits a plain string on spaces). */
-export function defaultRrYaml(options: { address?: string; worker?: string } = {}): string {
+export function defaultRrYaml(options: { address?: string; worker?: string; http?: boolean; jobs?: boolean; realtime?: boolean } = {}): string {
   const address = options.address ?? '127.0.0.1:8000'
   const worker = options.worker ?? 'worker.ts'
+  // A section whose mode the worker does not serve is written commented out: rr would start workers
+  // for it and fail (static_pool_allocate_workers: EOF).
+  const http = section(options.http ?? true, '# HTTP (off: the worker serves no RR_MODE=http; pass serve({ http: app }) and uncomment):\n')
+  const jobs = section(options.jobs ?? true, '# Jobs (off: the worker serves no RR_MODE=jobs; pass serve({ modes: { jobs: handler } }) and uncomment):\n')
+  const realtime = section(options.realtime ?? false, '# Realtime (optional): uncomment, run Centrifugo with its proxy pointed at rr, and pass\n# serve({ modes: { centrifuge: handler } }):\n')
   return `# RoadRunner config for this app (written by npx pionia rr:setup). rr runs in this file's directory.
 version: "3"
 
@@ -21,7 +27,7 @@ server:
   command: ["node", "--import", "tsx", "${worker}"]
   relay: pipes
 
-http:
+${http(`http:
   # runserver overrides this with -o http.address=... when --port/--host, PORT/SERVER_PORT or
   # [roadrunner]/[server] in environment/settings.ini say otherwise.
   address: ${address}
@@ -40,8 +46,18 @@ http:
     # max_worker_memory, watch_tick}.
     supervisor:
       exec_ttl: 30s
+<<<<<<< HEAD
+
+# Health and readiness probes for load balancers and Kubernetes: GET /health?plugin=http (200 while
+# a worker is up, 503 when none is) and /ready; npx pionia status prints them per plugin.
+status:
+  address: 127.0.0.1:2114
 
 jobs:
+=======
+`)}
+${jobs(`jobs:
+>>>>>>> main
   consume: ["moonlight"]
   pool:
     num_workers: 2
@@ -54,12 +70,17 @@ jobs:
       config:
         priority: 10
         prefetch: 100
-
-# Realtime (optional): uncomment and run Centrifugo with its proxy pointed at rr.
-# centrifuge:
-#   proxy_address: "tcp://127.0.0.1:30000"
-#   grpc_api_address: "127.0.0.1:10000"
-
+`)}
+${realtime(`centrifuge:
+  # Centrifugo v6 sends its proxy calls here (every proxy endpoint: grpc://127.0.0.1:30000) and
+  # serves its gRPC API on grpc_api_address (publish & co).
+  proxy_address: "tcp://127.0.0.1:30000"
+  grpc_api_address: "127.0.0.1:10000"
+  pool:
+    num_workers: 1
+    allocate_timeout: 60s
+    destroy_timeout: 60s
+`)}
 logs:
   mode: development
   level: info
@@ -71,4 +92,9 @@ logs:
 endure:
   grace_period: 3s
 `
+}
+
+/** Returns the block as is, or commented out under `why`. */
+function section(on: boolean, why: string): (block: string) => string {
+  return (block) => (on ? block : why + block.replace(/^(?=.)/gm, '# '))
 }

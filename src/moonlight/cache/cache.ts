@@ -2,7 +2,7 @@
  * Moonlight's `cache()`: values shared by every worker of the app, kept in a named rr KV storage
  * (an in-process cache is per worker, so one worker would keep serving what another just changed).
  *
- * Under rr (RR_RPC set, or `[cache] RPC` in settings.ini) the cache is rr's KV storage `[cache] STORAGE`
+ * Under rr (RR_RPC set, which wins over `[cache] RPC`; or `[cache] RPC` outside rr) the cache is rr's KV storage `[cache] STORAGE`
  * (default `cache`) and its locks are rr's locks. Outside rr (`npx pionia serve`, `app.fetch()` in
  * tests) there is one process, and an in-process store with the same behaviour stands in.
  *
@@ -14,11 +14,12 @@ import { randomUUID } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
 import { rrRpcFromEnv } from '../../config/rr-rpc.js'
 import { RpcClient } from '../../rpc/client.js'
-import { RpcConnectionError } from '../../rpc/errors.js'
-import { KvStorage, jsonSerializer, type Serializer, type Ttl } from '../../rpc/services/kv/index.js'
+import { RpcConnectionError, RpcServiceError, RpcTimeoutError } from '../../rpc/errors.js'
+import { KvError, KvStorage, jsonSerializer, type Serializer, type Ttl } from '../../rpc/services/kv/index.js'
 import { Locks } from '../../rpc/services/lock.js'
 import { findApp } from '../core/current.js'
 import type { Logger } from '../core/log.js'
+import { rrRpcAddress } from '../settings/rpc.js'
 
 export interface CacheOptions {
   /** rr KV storage name (default: `[cache] STORAGE`, else `cache`). */
@@ -67,10 +68,13 @@ class RrBackend implements Backend {
     this.kv = new KvStorage(client, storage, { serializer })
     this.#locks = new Locks(client)
   }
-  get = (key: string) => this.kv.get(key)
-  mget = (keys: string[]) => this.kv.mget(keys)
-  set = (key: string, value: unknown, ttl: Ttl | undefined) => this.kv.set(key, value, ttl === undefined ? {} : { ttl })
-  delete = (keys: string[]) => this.kv.delete(keys)
+  /** True once rr served this storage: a later "no such storage" means rr is stopping its KV plugin. */
+  seen = false
+  #mark = <R>(p: Promise<R>): Promise<R> => (this.seen ? p : p.then((v) => ((this.seen = true), v)))
+  get = (key: string) => this.#mark(this.kv.get(key))
+  mget = (keys: string[]) => this.#mark(this.kv.mget(keys))
+  set = (key: string, value: unknown, ttl: Ttl | undefined) => this.#mark(this.kv.set(key, value, ttl === undefined ? {} : { ttl }))
+  delete = (keys: string[]) => this.#mark(this.kv.delete(keys))
   // ttl: a worker that dies inside the section frees it after 10 s; wait: callers queue up to 10 s.
   withLock = <R>(name: string, fn: () => Promise<R>) => this.#locks.withLock(name, fn, { ttl: 10, wait: 10 })
 }
@@ -119,6 +123,17 @@ const rrBackends = new WeakMap<RpcClient, Map<string, RrBackend>>()
 const locals = new Map<string, LocalBackend>()
 const warned = new WeakSet<Backend>()
 
+/**
+ * rr could not serve the cache: unreachable, too slow, refusing (a plugin stopping), or a KV storage
+ * it served before gone (rr stops its KV plugin alongside the http workers during a shutdown). Bad keys, bad ttls
+ * and serializer failures are the caller's bugs and are not included.
+ */
+function unavailable(err: unknown, backend: Backend): err is Error {
+  return err instanceof RpcConnectionError || err instanceof RpcTimeoutError || err instanceof RpcServiceError ||
+    // A storage rr never had is a configuration error; one it served before is being stopped.
+    (err instanceof KvError && err.code === 'KV_NO_STORAGE' && backend instanceof RrBackend && backend.seen)
+}
+
 /** How a group entry is stored: the value and the group generation it was computed in. */
 interface GroupEntry {
   g: string
@@ -156,19 +171,43 @@ export class MoonlightCache {
     return this.#backend instanceof RrBackend ? this.#backend.kv : undefined
   }
 
+  /** The cached value, or undefined (also when rr cannot serve the cache: a read falls through to the source). */
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    return (await this.#read(this.#key(key))).value as T | undefined
+    const full = this.#key(key)
+    try {
+      return (await this.#read(full)).value as T | undefined
+    } catch (err) {
+      if (!unavailable(err, this.#backend)) throw err
+      this.#warnOnce(err)
+      return undefined
+    }
   }
 
-  /** Stores a value for `ttl` seconds (default: the cache's ttl; 0: no expiry). */
+  /**
+   * Stores a value for `ttl` seconds (default: the cache's ttl; 0: no expiry). Best effort: when rr
+   * cannot serve the cache (e.g. while it shuts down) the write is skipped with a warning, so a
+   * request that already did its work does not fail because of the cache.
+   */
   async set(key: string, value: unknown, ttl: number = this.#ttl): Promise<void> {
     const full = this.#key(key)
-    const gen = this.#group === undefined ? undefined : await this.#generation()
-    await this.#write(full, value, gen, ttl)
+    try {
+      const gen = this.#group === undefined ? undefined : await this.#generation()
+      await this.#write(full, value, gen, ttl)
+    } catch (err) {
+      if (!unavailable(err, this.#backend)) throw err
+      this.#warnSkipped('set', full, err)
+    }
   }
 
+  /** Removes keys. Best effort, like set(): skipped with a warning when rr cannot serve the cache. */
   async forget(keys: string | string[]): Promise<void> {
-    await this.#backend.delete((typeof keys === 'string' ? [keys] : keys).map((k) => this.#key(k)))
+    const full = (typeof keys === 'string' ? [keys] : keys).map((k) => this.#key(k))
+    try {
+      await this.#backend.delete(full)
+    } catch (err) {
+      if (!unavailable(err, this.#backend)) throw err
+      this.#warnSkipped('forget', full.join(', '), err)
+    }
   }
 
   /**
@@ -184,7 +223,7 @@ export class MoonlightCache {
       if (hit.value !== undefined) return hit.value as T
       gen = this.#group === undefined ? undefined : (hit.generation ?? (await this.#newGeneration()))
     } catch (err) {
-      if (!(err instanceof RpcConnectionError)) throw err
+      if (!unavailable(err, this.#backend)) throw err
       this.#warnOnce(err)
       return produce()
     }
@@ -193,7 +232,7 @@ export class MoonlightCache {
       try {
         await this.#write(full, value, gen, ttl)
       } catch (err) {
-        if (!(err instanceof RpcConnectionError)) throw err
+        if (!unavailable(err, this.#backend)) throw err
         this.#warnOnce(err)
       }
     }
@@ -209,10 +248,19 @@ export class MoonlightCache {
     return new MoonlightCache(this.#backend, this.#prefix, this.#ttl, this.#logger, name)
   }
 
-  /** Drops every key of a `group()` view: later reads, in every worker, miss and recompute. */
+  /**
+   * Drops every key of a `group()` view: later reads, in every worker, miss and recompute. Best
+   * effort, like set(): when rr cannot serve the cache (e.g. while it shuts down) the flush is
+   * skipped with a warning rather than failing a request whose write already committed.
+   */
   async flush(): Promise<void> {
     if (this.#group === undefined) throw new TypeError('flush() drops a group: call it on cache().group(name), not on the whole cache')
-    await this.#newGeneration()
+    try {
+      await this.#newGeneration()
+    } catch (err) {
+      if (!unavailable(err, this.#backend)) throw err
+      this.#warnSkipped('flush', this.#group, err)
+    }
   }
 
   /**
@@ -268,6 +316,11 @@ export class MoonlightCache {
     return gen
   }
 
+  /** Every skipped write is logged: other workers may serve the old value until its ttl. */
+  #warnSkipped(operation: string, key: string, err: Error): void {
+    this.#logger?.warn(`cache ${operation} skipped (rr cannot serve the cache; other workers may serve the old value until its ttl): ${key}: ${err.message}`)
+  }
+
   #warnOnce(err: Error): void {
     if (warned.has(this.#backend)) return
     warned.add(this.#backend)
@@ -291,7 +344,8 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
   const ttl = options.ttl ?? Number(setting('TTL') ?? 3600)
   if (!Number.isFinite(ttl) || ttl < 0) throw new TypeError(`cache ttl must be a number of seconds ≥ 0 ([cache] TTL), got ${ttl}`)
   const serializer = options.serializer ?? jsonSerializer
-  const address = setting('RPC') ?? rrRpcFromEnv()
+  const logger = options.logger ?? app?.logger
+  const address = rrRpcAddress('cache', setting('RPC'), undefined, logger ? (m) => logger.warn(m) : undefined)
   let backend: Backend
   if (options.client || address) {
     let client = options.client
@@ -310,5 +364,5 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
     backend = locals.get(id) ?? new LocalBackend(serializer)
     locals.set(id, backend as LocalBackend)
   }
-  return new MoonlightCache(backend, prefix, ttl, options.logger ?? app?.logger)
+  return new MoonlightCache(backend, prefix, ttl, logger)
 }

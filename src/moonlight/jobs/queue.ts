@@ -12,6 +12,8 @@ import { RpcClient } from '../../rpc/client.js'
 import { jobs } from '../../rpc/services/jobs.js'
 import { jobsConfig, type JobQueue } from '../settings/jobs.js'
 import type { MoonlightJob } from '../core/defer.js'
+import { findApp } from '../core/current.js'
+import { rrRpcAddress } from '../settings/rpc.js'
 
 export interface RrJobQueueOptions {
   /** Per-push RPC timeout in ms (default 5000): a slow rr should not hold a request for long. */
@@ -19,11 +21,12 @@ export interface RrJobQueueOptions {
 }
 
 /**
- * Where to reach rr: an explicit `[jobs] RPC`, else the RR_RPC rr gives its workers, else
- * tcp://127.0.0.1:6001 (Pionia's default).
+ * Where to reach rr: inside an rr worker the RR_RPC rr gave it (a different `[jobs] RPC` is logged
+ * once and ignored), outside rr `[jobs] RPC`, else tcp://127.0.0.1:6001 (Pionia's default).
  */
 function rpcAddress(settings: Settings): string {
-  return rrRpcAddress(settings.get('jobs', 'RPC'))
+  const logger = findApp()?.logger
+  return rrRpcAddress('jobs', settings.get('jobs', 'RPC'), jobsConfig(settings).rpc, logger ? (m) => logger.warn(m) : undefined)!
 }
 
 /**
