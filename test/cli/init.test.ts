@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { execa } from 'execa'
 import { parse } from 'yaml'
 import { BIN } from './_project.js'
+import { defaultRrYaml } from '../../src/cli/templates/rr-yaml.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
@@ -24,6 +25,14 @@ async function init(dir: string, args: string[]) {
 }
 
 describe('pionia init', () => {
+  it('the .rr.yaml template is valid YAML with exactly the chosen worker sections, for every choice', () => {
+    for (const http of [true, false]) for (const jobs of [true, false]) for (const realtime of [true, false]) {
+      const doc = parse(defaultRrYaml({ http, jobs, realtime })) as Record<string, unknown>
+      expect([doc.http !== undefined, doc.jobs !== undefined, doc.centrifuge !== undefined], JSON.stringify({ http, jobs, realtime })).toEqual([http, jobs, realtime])
+      expect(doc.server).toMatchObject({ command: ['node', '--import', 'tsx', 'worker.ts'] })
+    }
+  })
+
   it('writes the app files, keeps an existing package.json and adds type, scripts and the template dependency', async () => {
     const dir = folder()
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', dependencies: { pionia: 'file:../pionia.tgz' }, scripts: { dev: 'mine' } }))

@@ -46,18 +46,14 @@ ${http(`http:
     # max_worker_memory, watch_tick}.
     supervisor:
       exec_ttl: 30s
-<<<<<<< HEAD
+`)}
 
 # Health and readiness probes for load balancers and Kubernetes: GET /health?plugin=http (200 while
 # a worker is up, 503 when none is) and /ready; npx pionia status prints them per plugin.
 status:
   address: 127.0.0.1:2114
 
-jobs:
-=======
-`)}
 ${jobs(`jobs:
->>>>>>> main
   consume: ["moonlight"]
   pool:
     num_workers: 2

@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
-import { rrRpcFromEnv } from '../../config/rr-rpc.js'
 import { RpcClient } from '../../rpc/client.js'
 import { RpcConnectionError, RpcServiceError, RpcTimeoutError } from '../../rpc/errors.js'
 import { KvError, KvStorage, jsonSerializer, type Serializer, type Ttl } from '../../rpc/services/kv/index.js'

@@ -8,9 +8,9 @@ import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
 import { parsedByRr, takeRrBody } from '../../http/request.js'
 
-/** Parses a Cookie header into name → value. */
+/** Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name). */
 export function parseCookies(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = Object.create(null)
   if (!header) return out
   for (const part of header.split(';')) {
     const i = part.indexOf('=')
@@ -50,11 +50,15 @@ function nestsDeeperThan(text: string, limit: number): boolean {
   return false
 }
 
-/** Reads cookies, query, files and body of `request` into one map plus the file bag. */
+/**
+ * Reads cookies, query, files and body of `request` into one map plus the file bag. Both are
+ * null-prototype objects, so a client key such as `__proto__` (`{"__proto__": {"service": …}}`) is an
+ * own key like any other and nothing is inherited.
+ */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
   const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
   parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
-  const files: FileBag = {}
+  const files: FileBag = Object.create(null)
   if (request.method === 'GET' || request.method === 'HEAD') return { data, files }
   const type = (request.headers.get('content-type') ?? '').toLowerCase()
   if (type.startsWith('multipart/form-data')) {
@@ -85,7 +89,7 @@ async function readMultipart(request: Request, type: string, data: Record<string
   } catch (err) {
     throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
   }
-  const fields: Record<string, unknown> = {}
+  const fields: Record<string, unknown> = Object.create(null)
   for (const [k, v] of form) {
     if (typeof v === 'string') fields[k] = v
     else {

@@ -7,7 +7,6 @@
  * @module
  */
 import type { Settings } from '../../config/settings.js'
-import { rrRpcAddress } from '../../config/rr-rpc.js'
 import { RpcClient } from '../../rpc/client.js'
 import { jobs } from '../../rpc/services/jobs.js'
 import { jobsConfig, type JobQueue } from '../settings/jobs.js'
