@@ -8,7 +8,7 @@
  */
 import type { Settings } from '../../config/settings.js'
 import { RpcClient } from '../../rpc/client.js'
-import { jobs } from '../../rpc/services/jobs.js'
+import { outboxProducer, type OutboxProducer } from '../../jobs/producer.js'
 import { jobsConfig, type JobQueue } from '../settings/jobs.js'
 import type { MoonlightJob } from '../core/defer.js'
 import { findApp } from '../core/current.js'
@@ -36,20 +36,21 @@ function rpcAddress(settings: Settings): string {
  * app.useJobQueue(rrJobQueue(app.settings))
  */
 export function rrJobQueue(settings: Settings, options: RrJobQueueOptions = {}): JobQueue {
-  const clients = new Map<string, RpcClient>()
-  const clientFor = (address: string): RpcClient => {
-    let c = clients.get(address)
-    if (!c) {
-      c = new RpcClient(address, { timeoutMs: options.timeoutMs ?? 5000, connectAttempts: 2 })
-      clients.set(address, c)
+  // per address: memory-pipeline pushes keep an outbox copy until a consumer finished the job
+  const producers = new Map<string, OutboxProducer>()
+  const producerFor = (address: string): OutboxProducer => {
+    let p = producers.get(address)
+    if (!p) {
+      p = outboxProducer(new RpcClient(address, { timeoutMs: options.timeoutMs ?? 5000, connectAttempts: 2 }))
+      producers.set(address, p)
     }
-    return c
+    return p
   }
   return {
     async push(job: MoonlightJob): Promise<string> {
       const cfg = jobsConfig(settings)
       const body = { service: job.service, action: job.action, payload: job.payload, switch: job.switch }
-      return jobs(clientFor(rpcAddress(settings))).push(cfg.task, body, { pipeline: cfg.pipeline })
+      return producerFor(rpcAddress(settings)).push(cfg.task, Buffer.from(JSON.stringify(body)), { pipeline: cfg.pipeline })
     },
   }
 }
