@@ -100,7 +100,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
     ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
   if (http) await checkPort(addr)
-  const started = await startDetached(paths, args, rrEnv(ctx.env))
+  const started = await startDetached(paths, args, { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address })
   if (!started.ok) {
     const tail = lastLines(paths.logFile, 15)
     throw new CliError(
@@ -203,7 +203,7 @@ Options:
     )
     const code = await runForeground(paths, {
       args,
-      env: rrEnv(ctx.env),
+      env: { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address },
       raw: Boolean(values.raw),
       color,
       write: (line) => ctx.stdout.write(`${line}\n`),
