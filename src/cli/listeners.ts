@@ -1,112 +1,95 @@
 /**
- * Every TCP listener an rr config names (after `-o` overrides), with the key that sets it, so
- * runserver can check them all before rr starts and name the busy one; and rr's readiness after a
- * detached start (status /ready when configured, else the first HTTP answer).
+ * What runserver's banner says about rr's HTTP listeners: the plain address (h2c when `http2.h2c`),
+ * HTTPS on `http.ssl.address` (rr's default 127.0.0.1:443 when unset), FastCGI, and where the plain
+ * address came from when a setting overrides `.rr.yaml`. Also the one TLS mistake that makes rr fail
+ * at start: the plain and HTTPS listeners on the same port.
  * @module
  */
+import type { AddressSource, ResolvedAddress } from '../config/address.js'
+import { splitAddress } from '../config/address.js'
 import { CliError } from './command.js'
-import { probePort } from './_net.js'
 
-export interface Listener {
-  /** The config key, e.g. `rpc.listen`, `tcp.servers.echo.addr`. */
-  key: string
-  host: string
-  port: number
+/** rr's HTTPS address when `http.ssl.address` is unset (http plugin, servers/https/config.go). */
+export const RR_DEFAULT_SSL_ADDRESS = '127.0.0.1:443'
+
+const SOURCE: Record<AddressSource, string> = {
+  cli: '--port/--host',
+  env: 'PORT/SERVER_PORT or HOST/SERVER_HOST (environment or environment/.env)',
+  'settings:roadrunner': '[roadrunner] PORT/HOST in environment/settings.ini',
+  'settings:server': '[server] PORT/HOST in environment/settings.ini',
+  'rr.yaml': 'http.address',
+  default: 'the default',
 }
 
-/** `config` with rr's `-o key=value` overrides applied (dot paths; values as strings). */
-export function withOverrides(config: Record<string, unknown>, overrides: string[]): Record<string, unknown> {
-  const out = structuredClone(config)
-  for (const o of overrides) {
-    const eq = o.indexOf('=')
-    if (eq < 0) continue
-    const path = o.slice(0, eq).split('.')
-    let node = out as Record<string, unknown>
-    for (const part of path.slice(0, -1)) {
-      if (!node[part] || typeof node[part] !== 'object') node[part] = {}
-      node = node[part] as Record<string, unknown>
-    }
-    node[path[path.length - 1]!] = o.slice(eq + 1)
-  }
-  return out
+interface HttpSection {
+  address?: unknown
+  ssl?: { address?: unknown; cert?: unknown; key?: unknown; acme?: unknown; redirect?: unknown } | null
+  http2?: { h2c?: unknown } | null
+  fcgi?: { address?: unknown } | null
 }
 
-/** host:port of `tcp://h:p`, `h:p` or `:p`; undefined for unix sockets and anything else. */
-export function parseListen(value: unknown): { host: string; port: number } | undefined {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined
-  const v = String(value).trim().replace(/^tcp:\/\//, '')
-  if (/^[a-z]+:\/\//.test(v)) return undefined
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v)
-  if (!m) return undefined
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) }
+const section = (config: Record<string, unknown>): HttpSection | undefined =>
+  config.http && typeof config.http === 'object' ? (config.http as HttpSection) : undefined
+
+/** True when rr serves HTTPS for this http section (cert and key, or ACME), as rr decides it. */
+function tlsOn(http: HttpSection): boolean {
+  const ssl = http.ssl
+  return Boolean(ssl && (ssl.acme || (ssl.cert && ssl.key)))
 }
 
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), o)
-
-/** The listeners besides http.address (runserver resolves and checks that one itself). */
-export function configListeners(config: Record<string, unknown>): Listener[] {
-  const found: Listener[] = []
-  const add = (key: string, value: unknown): void => {
-    const l = parseListen(value)
-    if (l && l.port > 0) found.push({ key, ...l })
-  }
-  if (config.http) add('http.ssl.address', get(config, 'http', 'ssl', 'address'))
-  if (config.rpc !== undefined) add('rpc.listen', get(config, 'rpc', 'listen') ?? 'tcp://127.0.0.1:6001')
-  add('metrics.address', get(config, 'metrics', 'address'))
-  add('status.address', get(config, 'status', 'address'))
-  add('centrifuge.proxy_address', get(config, 'centrifuge', 'proxy_address'))
-  add('grpc.listen', get(config, 'grpc', 'listen'))
-  add('fcgi.address', get(config, 'fcgi', 'address'))
-  const servers = get(config, 'tcp', 'servers')
-  if (servers && typeof servers === 'object') for (const [name, s] of Object.entries(servers)) add(`tcp.servers.${name}.addr`, get(s, 'addr'))
-  return found
+/** The HTTPS address rr binds, `host:port` (`:443` → 127.0.0.1:443 as rr reads it). */
+export function httpsAddress(config: Record<string, unknown>): string | undefined {
+  const http = section(config)
+  if (!http || !tlsOn(http)) return undefined
+  const raw = typeof http.ssl!.address === 'string' && http.ssl!.address !== '' ? http.ssl!.address : RR_DEFAULT_SSL_ADDRESS
+  return raw.startsWith(':') ? `127.0.0.1${raw}` : raw
 }
 
-/** Throws a CliError naming the first busy listener and the key that sets it. */
-export async function checkListeners(listeners: Listener[], configName: string): Promise<void> {
-  for (const l of listeners) {
-    const state = await probePort(l.host, l.port)
-    if (state === 'in-use') {
-      throw new CliError(
-        'RR_ERR_PORT_IN_USE',
-        `${l.key} (${l.host}:${l.port}) is already in use: another process listens there (another app's rr?).\n` +
-          `Stop it (npx pionia stopserver in that app), or give this app another port: change ${l.key} in ${configName}, or pass -o ${l.key}=${l.key.endsWith('listen') ? 'tcp://' : ''}${l.host}:<free port>.`,
-      )
-    }
-    if (state === 'not-local') throw new CliError('RR_ERR_BAD_ADDRESS', `${l.key} (${l.host}:${l.port}): ${l.host} is not an address of this machine. Change ${l.key} in ${configName}.`)
-    if (state === 'forbidden') throw new CliError('RR_ERR_PORT_FORBIDDEN', `${l.key} (${l.host}:${l.port}): not allowed to listen on a port below 1024. Change ${l.key} in ${configName}.`)
-  }
+/** Where the plain address came from, when a setting changed what `.rr.yaml` says. */
+function overrideNote(addr: ResolvedAddress): string | undefined {
+  if (addr.fromFile === undefined || addr.address === addr.fromFile) return undefined
+  const from = [...new Set([addr.source, addr.hostSource].filter((s) => s !== 'rr.yaml' && s !== 'default'))].map((s) => SOURCE[s])
+  if (from.length === 0) return undefined
+  return `http.address from ${from.join(' and ')}; .rr.yaml says ${addr.fromFile}`
 }
 
 /**
- * Waits until rr is up: status `/ready` answers 200 when a status listener is configured, else the
- * HTTP listener gives any answer, else the RPC listener accepts. Returns 'dead' when `dead()` turns
- * true first, 'timeout' after `timeoutMs`.
+ * The banner lines for rr's HTTP listeners, labels padded to `width` (8 → `HTTP:   `), or one line
+ * saying there is no http section.
  */
-export async function waitReady(
-  target: { status?: Listener; http?: { host: string; port: number }; rpc?: Listener },
-  dead: () => boolean,
-  timeoutMs: number,
-): Promise<'ready' | 'dead' | 'timeout'> {
-  const loop = (h: string): string => (h === '0.0.0.0' || h === '' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? `[${h}]` : h)
-  const deadline = Date.now() + timeoutMs
-  const probe = async (): Promise<boolean> => {
-    try {
-      if (target.status) return (await fetch(`http://${loop(target.status.host)}:${target.status.port}/ready`, { signal: AbortSignal.timeout(2000) })).status === 200
-      if (target.http) {
-        await (await fetch(`http://${loop(target.http.host)}:${target.http.port}/`, { signal: AbortSignal.timeout(5000) })).arrayBuffer()
-        return true
-      }
-      if (target.rpc) return (await probePort(target.rpc.host, target.rpc.port)) === 'in-use'
-      return true
-    } catch {
-      return false
-    }
+export function listenerLines(config: Record<string, unknown>, addr: ResolvedAddress, width: number): string[] {
+  const http = section(config)
+  const label = (name: string): string => `  ${`${name}:`.padEnd(Math.max(width, name.length + 2))}`
+  if (!http) return [`${label('HTTP')}(no http section in the config)`]
+  const lines: string[] = []
+  const h2c = Boolean(http.http2?.h2c)
+  const notes = [h2c ? 'h2c: HTTP/2 without TLS, for local tests' : undefined, overrideNote(addr)].filter(Boolean)
+  lines.push(`${label('HTTP')}http://${addr.address}${notes.length ? `  (${notes.join('; ')})` : ''}`)
+  const https = httpsAddress(config)
+  if (https) {
+    const where = http.ssl!.address ? 'http.ssl.address' : "rr's default: set http.ssl.address to change it"
+    lines.push(`${label('HTTPS')}https://${https}  (HTTP/1.1 and HTTP/2; ${where}${http.ssl!.redirect ? '; plain HTTP redirects here' : ''})`)
   }
-  while (Date.now() < deadline) {
-    if (dead()) return 'dead'
-    if (await probe()) return dead() ? 'dead' : 'ready'
-    await new Promise((r) => setTimeout(r, 150))
-  }
-  return 'timeout'
+  if (http.fcgi && typeof http.fcgi.address === 'string' && http.fcgi.address !== '') lines.push(`${label('FastCGI')}${http.fcgi.address}`)
+  return lines
+}
+
+/**
+ * Refuses a config whose plain and HTTPS listeners share a port (the product page's example puts
+ * :443 in http.address, which is rr's plain-HTTP listener): rr would fail with "address already in use".
+ */
+export function checkTlsAddresses(config: Record<string, unknown>, addr: ResolvedAddress): void {
+  const https = httpsAddress(config)
+  if (!https) return
+  const tls = splitAddress(https)
+  const anyHost = (h: string | undefined): boolean => !h || h === '0.0.0.0' || h === '::' || h === '[::]'
+  const sameHost = anyHost(tls.host) || anyHost(addr.host) || tls.host === addr.host
+  if (String(tls.port) !== String(addr.port) || !sameHost) return
+  throw new CliError(
+    'RR_ERR_BAD_ADDRESS',
+    `HTTPS (${https}${section(config)!.ssl!.address ? ', http.ssl.address' : ", rr's default http.ssl.address"}) and plain HTTP (${addr.address}, http.address) ` +
+      `would listen on the same port ${addr.port}.\n` +
+      'http.address is rr\'s plain-HTTP (or h2c) listener; HTTPS listens on http.ssl.address. Give them different ports, e.g.\n' +
+      '  http:\n    address: 127.0.0.1:8000\n    ssl:\n      address: 0.0.0.0:443\n      cert: /path/to/fullchain.pem\n      key: /path/to/privkey.pem',
+  )
 }

@@ -3,6 +3,7 @@
  * detached (`--detach`, log file + `.pid` + `.rr.runtime.json`).
  * @module
  */
+import { checkTlsAddresses, listenerLines } from '../listeners.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
@@ -16,7 +17,7 @@ import { painter, useColor } from '../_color.js'
 import { rpcExposureWarning } from '../rpc-exposure.js'
 import { checkWorkerServes } from '../worker-check.js'
 import { explainStartFailure, stripAnsi } from '../rr-failure.js'
-import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../listeners.js'
+import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../listener-check.js'
 
 
 /** Whether `dir` or a parent has node_modules/<name>. */
@@ -154,7 +155,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
   ctx.stdout.write(
     [
       paint('green', `RoadRunner started in background for ${name}`),
-      `  HTTP:     ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
+      ...listenerLines(readRrConfig(paths), addr, 10),
       `  PID:      ${started.pid}`,
       `  PID file: ${paths.pidFile}`,
       `  Log:      ${paths.logFile}`,
@@ -208,6 +209,7 @@ Options:
       if (o.startsWith('http.address=')) throw new CliError('RR_ERR_BAD_OPTION', 'Set the listen address with --host/--port (runserver passes http.address to rr itself).')
     }
     const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: http && addr.address !== addr.fromFile ? addr.address : undefined, overrides })
+    if (http) checkTlsAddresses(readRrConfig(paths), addr)
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
     const name = appName(paths.root, ctx.env)
@@ -224,7 +226,7 @@ Options:
         `  Config: ${paths.config}`,
         `  Worker: ${worker}`,
         `  Binary: ${paths.binary}`,
-        `  HTTP:   ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
+        ...listenerLines(readRrConfig(paths), addr, 8),
         'Press Ctrl+C to stop',
         '',
       ].join('\n'),

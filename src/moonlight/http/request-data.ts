@@ -3,7 +3,7 @@
  * A malformed body is a 400 that says what to send instead.
  * @module
  */
-import { BadRequestError } from '../core/errors.js'
+import { BadRequestError, HttpError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
 import { parsedByRr } from '../../http/request.js'
@@ -30,6 +30,12 @@ const EXAMPLE = '{"service":"task","action":"list"}'
 
 /** Deepest array/object nesting accepted in a JSON body; deeper bodies are a 400 before parsing. */
 export const MAX_JSON_DEPTH = 128
+
+/**
+ * Most parts a multipart form may have (fields and files together): Go's own limit, which rr applies
+ * when it parses forms itself (`http.raw_body: false`, where rr answers a plain 500 instead).
+ */
+export const MAX_FORM_PARTS = 1000
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -77,6 +83,11 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
       throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
     }
     const fields: Record<string, unknown> = Object.create(null)
+    let parts = 0
+    for (const _ of form.keys()) parts++
+    if (parts > MAX_FORM_PARTS) {
+      throw new HttpError(413, `The form has ${parts} parts; at most ${MAX_FORM_PARTS} are accepted: send fewer fields and files per request (or JSON)`)
+    }
     for (const [k, v] of form) {
       if (typeof v === 'string') fields[k] = v
       else {
