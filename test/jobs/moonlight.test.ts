@@ -75,6 +75,11 @@ describe('moonlight().async on rr jobs (DeskFlow)', () => {
     expect(again.body.returnCode).toBe(202)
     expect(again.body.returnData.job_id).toMatch(/^[0-9a-f-]{36}$/)
     await rr.waitForOutput(new RegExp(`jobs: id=${again.body.returnData.job_id} job=mail\\.send_welcome`))
+    await rr.waitForOutput(/Welcome email sent to again@northwind\.studio/)
+    const out = rr.output()
+    // queued this time: the jobs worker acked it; the inline one ran once, in the http worker, unqueued
+    expect(out).toMatch(new RegExp(`jobs: id=${again.body.returnData.job_id} job=mail\\.send_welcome pipeline=moonlight outcome=ack `))
+    expect(out.match(/Welcome email sent to inline@northwind\.studio/g)).toHaveLength(1)
   })
 
   it('falls back to running synchronously when rr\'s RPC is unreachable (outside rr, where [jobs] RPC applies)', async () => {

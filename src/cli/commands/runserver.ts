@@ -120,7 +120,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
   }
   if (http) await checkPort(addr)
   await checkListeners(listeners, configName(paths))
-  const started = await startDetached(paths, args, rrEnv(ctx.env))
+  const started = await startDetached(paths, args, { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address })
   if (!started.ok) throw startFailed(paths, ctx, `exit code ${started.exitCode ?? 'unknown'}`)
   writeRuntime(paths, {
     http_address: addr.address,
@@ -236,7 +236,7 @@ Options:
     const began = Date.now()
     const code = await runForeground(paths, {
       args,
-      env: rrEnv(ctx.env),
+      env: { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address },
       raw: Boolean(values.raw),
       color,
       write: (line) => {

@@ -25,6 +25,7 @@ server:
   # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
   # and switches this to ["node", "build/worker.js"]; "npx pionia optimize:clear" switches back.
   command: ["node", "--import", "tsx", "${worker}"]
+  # pipes: the cheapest relay measured (tcp costs rr and the worker more CPU per request).
   relay: pipes
 
 ${http(`http:
@@ -36,6 +37,7 @@ ${http(`http:
   raw_body: true
   middleware: []
   pool:
+    # One worker per core: more only add context switches on a busy machine.
     num_workers: 2
     max_jobs: 0
     allocate_timeout: 60s
