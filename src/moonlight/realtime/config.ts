@@ -5,6 +5,7 @@
  */
 import { isTruthy, type Settings } from '../../config/settings.js'
 import { rrRpcAddress } from '../settings/rpc.js'
+import { DEFAULT_RPC_ADDRESS } from '../../config/rr-rpc.js'
 
 /** `[realtime]` as read now. */
 export interface RealtimeConfig {
@@ -33,7 +34,7 @@ export function realtimeConfig(settings: Settings): RealtimeConfig {
   return {
     enabled: isTruthy(get('ENABLED') ?? settings.env('REALTIME_ENABLED')),
     channelPrefix: prefix,
-    rpc: rrRpcAddress('realtime', get('RPC'), settings.env('RR_RPC') ?? 'tcp://127.0.0.1:6001')!,
+    rpc: rrRpcAddress('realtime', get('RPC'), settings.env('RR_RPC') ?? DEFAULT_RPC_ADDRESS)!,
     allowAnonymous: anon === undefined ? true : isTruthy(anon),
     websocketUrl: get('WEBSOCKET_URL') ?? settings.env('REALTIME_WEBSOCKET_URL') ?? null,
   }

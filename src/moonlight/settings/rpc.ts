@@ -5,6 +5,7 @@
  * tests, `pionia serve`); when it disagrees with RR_RPC that is logged once.
  * @module
  */
+import { rrRpcFromEnv } from '../../config/rr-rpc.js'
 
 const warned = new Set<string>()
 
@@ -18,7 +19,7 @@ export function rrRpcAddress(
   fallback: string | undefined,
   warn: (message: string) => void = (m) => void process.stderr.write(`[pionia] ${m}\n`),
 ): string | undefined {
-  const own = process.env.RR_RPC?.trim() || undefined
+  const own = rrRpcFromEnv()
   const ini = configured?.trim() || undefined
   if (own === undefined) return ini ?? fallback
   if (ini !== undefined && ini !== own) {
