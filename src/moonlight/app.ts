@@ -25,8 +25,11 @@ import { startupChecks } from './auth/startup-checks.js'
 export type { DispatchCall } from './core/context.js'
 export type { SwitchMap } from './dispatch/index.js'
 
+/** Switches as declared: version → services (kept literal so `pionia/client` can read them). */
+export type Switches = Record<string, SwitchMap>
+
 /** Options of `createApp`. */
-export interface AppOptions {
+export interface AppOptions<S extends Switches = Switches> {
   /** Project root holding `environment/` (default: the current directory; rr starts workers there). */
   root?: string
   /** Settings instance to use (default: `new Settings(root)`). */
@@ -34,7 +37,7 @@ export interface AppOptions {
   /** App name (default: env APP_NAME, else `pionia`); used in logs and pages. */
   name?: string
   /** Switches: version → services. More can be added with `app.switch()`. */
-  switches?: Record<string, SwitchMap>
+  switches?: S
   /** Auth backends, tried in order. */
   auth?: AuthBackend[]
   middleware?: Middleware[]
@@ -51,8 +54,13 @@ export function moonlight(): Moonlight {
   return currentApp() as Moonlight
 }
 
-/** See the module doc; create with `createApp()`. */
-export class Moonlight implements MoonlightApp {
+/**
+ * See the module doc; create with `createApp()`. `S` is the switches as declared (type only): it is
+ * what `createClient<typeof app>()` (pionia/client) reads the services, actions and rules from.
+ */
+export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
+  /** Type only, never set: the declared switches, for `pionia/client`'s types. */
+  declare readonly '~switches': S
   readonly #base: Settings
   readonly logger: Logger
   readonly name: string
@@ -68,7 +76,7 @@ export class Moonlight implements MoonlightApp {
   readonly #flushing = new Set<Promise<void>>()
   readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
-  constructor(options: AppOptions = {}) {
+  constructor(options: AppOptions<S> = {}) {
     this.#base = options.settings ?? new Settings(options.root ?? process.cwd())
     this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
     const hide = this.#base.get('logging', 'HIDE_IN_LOGS')
@@ -311,6 +319,6 @@ export class Moonlight implements MoonlightApp {
  * export const app = createApp({ switches: { v1: { task: TaskService } }, auth: [jwtAuthentication()] })
  * // rr: serve({ http: app }); tests: await app.fetch(new Request('http://localhost/api/v1/ping'))
  */
-export function createApp(options: AppOptions = {}): Moonlight {
-  return new Moonlight(options)
+export function createApp<S extends Switches = Switches>(options: AppOptions<S> = {}): Moonlight<S> {
+  return new Moonlight<S>(options)
 }
