@@ -14,8 +14,8 @@ import { currentApp, registerApp } from './core/current.js'
 import { createScope, currentScope, flushScope, runInScope, type DeferScope, type JobQueue, type MoonlightJob } from './core/defer.js'
 import { ExceptionPipeline, type ExceptionOptions } from './core/exceptions.js'
 import type { AuthBackend } from './auth/backends.js'
-import { catalogOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
-import { httpFront, type Middleware } from './http/index.js'
+import { catalogOf, openapiOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
+import { httpFront, maintenanceState, type Middleware } from './http/index.js'
 import { SettingsSnapshot, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen } from './settings/index.js'
 import { ConnectionManager } from './db/connection-manager.js'
 import type { Connection } from './db/connection.js'
@@ -199,6 +199,33 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   /** Services and actions of a switch, with their auth and rules (what `__catalog` shows). */
   catalog(version = this.defaultSwitch): Record<string, unknown> {
     return catalogOf(this.services(version), version)
+  }
+
+  /**
+   * The OpenAPI 3.1 document of every switch, service and action (what `__openapi.json` and
+   * `npx pionia openapi` give): request schemas from the rules, auth, the envelope, the error codes.
+   */
+  openapi(options: { servers?: string[]; version?: string } = {}): Record<string, unknown> {
+    const s = this.settings
+    const code = (key: string, fallback: number): number => {
+      const v = Number(s.get('server', key) ?? s.env(key) ?? fallback)
+      return Number.isInteger(v) ? v : fallback
+    }
+    return openapiOf({
+      title: this.name,
+      version: options.version ?? s.env('APP_VERSION') ?? '1.0.0',
+      apiBase: this.apiBase,
+      switches: this.switches().map((v) => [v, this.services(v)]),
+      servers: options.servers,
+      codes: {
+        unauthenticated: code('UNAUTHENTICATED_CODE', 401),
+        unauthorized: code('UNAUTHORIZED_CODE', 403),
+        notFound: code('NOT_FOUND_CODE', 404),
+        validation: 422,
+        serverError: code('SERVER_ERROR_CODE', 500),
+        maintenance: maintenanceState(s).code,
+      },
+    })
   }
 
   // --- calls without HTTP: they enter at call resolution ---------------------------------------
