@@ -9,6 +9,7 @@
  * refused before the action (auth, validation, unknown names) are therefore not counted.
  */
 import { RpcClient } from '../src/rpc/client.js'
+import { rrRpcFromEnv } from '../src/config/rr-rpc.js'
 import { metrics, type Metrics } from '../src/rpc/services/metrics.js'
 import { Service, type Logger, type ServiceClass, type SwitchMap } from '../src/moonlight/index.js'
 import { snakeCase } from '../src/moonlight/core/names.js'
@@ -27,21 +28,15 @@ function warnOnce(logger: Logger, message: string): void {
 }
 
 /**
- * Adds 1 for one call. The counter is declared once, under `metrics.collect` in .rr.yaml, so workers
- * only add to it (a Declare per worker makes rr warn "metric with provided name already exist" at each
- * worker's first call). A config without that entry: the first add finds it undeclared, and this worker
- * declares it then.
+ * Adds `n` for one service and action. The counter is declared once, under `metrics.collect` in
+ * .rr.yaml, so workers only add to it (a Declare per worker makes rr warn "metric with provided name
+ * already exist" at each worker's first call). A config without that entry: the first add finds it
+ * undeclared, and this worker declares it then.
  */
-async function count(service: Service, alias: string, action: string): Promise<void> {
-  const logger = service.request.app.logger
-  if (client === undefined) {
-    const address = process.env.RR_RPC?.trim()
-    client = address ? metrics(new RpcClient(address)) : null
-  }
+async function add(logger: Logger, labels: string[], n: number): Promise<void> {
   if (!client) return
-  const labels = [alias, action]
   try {
-    await client.add(NAME, 1, labels)
+    await client.add(NAME, n, labels)
   } catch (err) {
     if (!/is not declared in rr/.test((err as Error).message)) {
       client = null // no metrics plugin (no `metrics:` section): off for this worker
@@ -49,11 +44,38 @@ async function count(service: Service, alias: string, action: string): Promise<v
     }
     try {
       await (declared ??= client.counter(NAME, OPTIONS))
-      await client.add(NAME, 1, labels)
+      await client.add(NAME, n, labels)
     } catch (again) {
       warnOnce(logger, (again as Error).message)
     }
   }
+}
+
+// Calls of one event-loop turn are added together: one RPC per service.action per turn, however
+// many requests the turn served, and it runs while the actions run (see counted()).
+const pending = new Map<string, { labels: string[]; n: number }>()
+let batch: Promise<void> | undefined
+
+async function flush(logger: Logger): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  batch = undefined
+  const items = [...pending.values()]
+  pending.clear()
+  await Promise.all(items.map((i) => add(logger, i.labels, i.n)))
+}
+
+/** Counts one call; resolves once rr has it (the caller awaits it only after its action ran). */
+function count(service: Service, alias: string, action: string): Promise<void> {
+  if (client === undefined) {
+    const address = rrRpcFromEnv()
+    client = address ? metrics(new RpcClient(address)) : null
+  }
+  if (!client) return Promise.resolve()
+  const key = `${alias}\0${action}`
+  const entry = pending.get(key)
+  if (entry) entry.n++
+  else pending.set(key, { labels: [alias, action], n: 1 })
+  return (batch ??= flush(service.request.app.logger))
 }
 
 /** The same class with every `…Action` method counting its call first (statics are inherited). */
@@ -68,8 +90,13 @@ function counted(alias: string, cls: ServiceClass): ServiceClass {
         configurable: true,
         writable: true,
         async value(this: Service, ...args: unknown[]) {
-          await count(this, alias, action)
-          return (original as (...a: unknown[]) => unknown).apply(this, args)
+          // The count goes to rr while the action runs; the answer waits for it only if rr is slower.
+          const counting = count(this, alias, action)
+          try {
+            return await (original as (...a: unknown[]) => unknown).apply(this, args)
+          } finally {
+            await counting
+          }
         },
       })
     }

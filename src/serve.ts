@@ -7,6 +7,7 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
+import { serveGrpc, type GrpcOptions, type GrpcServices } from './grpc/index.js'
 import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
 import { answerProbe } from './worker/probe.js'
 
@@ -20,6 +21,10 @@ export interface ServeOptions extends ServeHttpOptions {
   tcpDelimiter?: TcpOptions['delimiter']
   /** Other modes (jobs, centrifuge, tcp, …): a raw payload handler per mode. */
   modes?: Record<string, PayloadHandler>
+  /** RR_MODE=grpc: handlers per `pkg.Service` and method of the .proto files in .rr.yaml grpc.proto. */
+  grpc?: GrpcServices
+  /** Options for the grpc mode (config path, .proto list). */
+  grpcOptions?: GrpcOptions
 }
 
 /**
@@ -29,7 +34,7 @@ export interface ServeOptions extends ServeHttpOptions {
  * await serve({ http: app })
  */
 export async function serve(options: ServeOptions): Promise<void> {
-  const served = [...(options.http ? ['http'] : []), ...(options.tcp ? ['tcp'] : []), ...Object.keys(options.modes ?? {})]
+  const served = [...(options.http ? ['http'] : []), ...(options.tcp ? ['tcp'] : []), ...(options.grpc ? ['grpc'] : []), ...Object.keys(options.modes ?? {})]
   answerProbe(served)
   const env = readEnvironment()
   if (!env.underRoadRunner) {
@@ -39,6 +44,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
+  if (mode === 'grpc' && options.grpc) return serveGrpc(options.grpc, { ...options, ...options.grpcOptions })
   if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)

@@ -134,6 +134,18 @@ function structuredLine(prefix: string, data: Json, paint: Paint): string {
  * // '13:18:42  GET     /  200  5 B       4ms'
  */
 export function formatLogLine(line: string, options: { color?: boolean } = {}): string {
+  return bounded(formatOne(line, options))
+}
+
+/** Longest formatted line, in characters; the rest is cut and counted (a 1 MB query string, say). */
+export const MAX_LOG_LINE = 4096
+
+function bounded(text: string): string {
+  if (text.length <= MAX_LOG_LINE) return text
+  return `${text.slice(0, MAX_LOG_LINE)}… (${text.length - MAX_LOG_LINE} more characters cut; runserver:logs --raw or the log file has the full line)`
+}
+
+function formatOne(line: string, options: { color?: boolean }): string {
   const paint = painter(options.color ?? false)
   const json = trailingJson(line)
   if (json) {

@@ -48,6 +48,19 @@ export class FrameDecoder {
    */
   push(chunk: Uint8Array, out: Frame[] = []): Frame[] {
     if (this.#failed) throw this.#failed
+    if (this.#size === 0 && chunk.byteLength >= HEADER_SIZE) {
+      // Nothing buffered (rr's usual one request per chunk): frames wholly inside this chunk are
+      // read in place, without queueing the chunk. The rest, if any, takes the general path.
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      let at: number
+      try {
+        at = this.#inPlace(buf, out)
+      } catch (err) {
+        throw this.#fail(err)
+      }
+      if (at === buf.length) return out
+      chunk = buf.subarray(at)
+    }
     if (chunk.byteLength > 0) {
       this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
       this.#size += chunk.byteLength
@@ -55,12 +68,46 @@ export class FrameDecoder {
     try {
       while (this.#next(out));
     } catch (err) {
-      this.#failed = err instanceof GoridgeError ? err : new GoridgeError('RR_ERR_BAD_HEADER_LENGTH', String(err))
-      this.#chunks = []
-      this.#size = 0
-      throw this.#failed
+      throw this.#fail(err)
     }
     return out
+  }
+
+  /** The decoder is failed for good: drops what it holds and returns the error to throw. */
+  #fail(err: unknown): GoridgeError {
+    this.#failed = err instanceof GoridgeError ? err : new GoridgeError('RR_ERR_BAD_HEADER_LENGTH', String(err))
+    this.#chunks = []
+    this.#size = 0
+    return this.#failed
+  }
+
+  /** Appends the complete frames at the start of `buf` to `out`; returns where the first incomplete one starts. */
+  #inPlace(buf: Buffer, out: Frame[]): number {
+    let at = 0
+    while (buf.length - at >= HEADER_SIZE) {
+      const h = readHeader(buf, at)
+      this.#checkLength(h)
+      const headerBytes = h.hl * 4
+      const end = at + headerBytes + h.payloadLength
+      if (end > buf.length) break
+      out.push({
+        flags: h.flags,
+        byte10: h.byte10,
+        options: headerBytes === HEADER_SIZE ? [] : readOptions(buf, at + HEADER_SIZE, h.hl - 3),
+        payload: h.payloadLength === 0 ? EMPTY : buf.subarray(at + headerBytes, end),
+      })
+      at = end
+    }
+    return at
+  }
+
+  #checkLength(h: FrameHeader): void {
+    if (h.payloadLength > this.maxPayload) {
+      throw new GoridgeError(
+        'RR_ERR_PAYLOAD_TOO_LARGE',
+        `goridge frame announces a ${h.payloadLength}-byte payload, over the ${this.maxPayload}-byte limit; raise maxPayload if the peer really sends frames this large`,
+      )
+    }
   }
 
   #next(out: Frame[]): boolean {
@@ -68,12 +115,7 @@ export class FrameDecoder {
     if (h === null) {
       if (this.#size < HEADER_SIZE) return false
       h = readHeader(this.#peekHeader())
-      if (h.payloadLength > this.maxPayload) {
-        throw new GoridgeError(
-          'RR_ERR_PAYLOAD_TOO_LARGE',
-          `goridge frame announces a ${h.payloadLength}-byte payload, over the ${this.maxPayload}-byte limit; raise maxPayload if the peer really sends frames this large`,
-        )
-      }
+      this.#checkLength(h)
       this.#header = h
     }
     const headerBytes = h.hl * 4

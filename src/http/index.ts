@@ -62,8 +62,11 @@ async function fail(writer: ResponseWriter): Promise<void> {
   } else await writer.end()
 }
 
-/** Decodes the request context, or answers rr with an error frame (rr: 500) and returns undefined. */
-async function readRequest(payload: Payload, worker: Worker): Promise<RequestContext | undefined> {
+/**
+ * Decodes the request context. When it cannot be read, answers rr with an error frame (rr: 500)
+ * and returns that send's promise instead (no promise on the usual path).
+ */
+function readRequest(payload: Payload, worker: Worker): RequestContext | Promise<void> {
   try {
     if (payload.codec !== FLAG_CODEC_PROTO) {
       throw new HttpCodecError(
@@ -74,8 +77,7 @@ async function readRequest(payload: Payload, worker: Worker): Promise<RequestCon
   } catch (err) {
     // rr answers the request with http.internal_error_code and logs the message; the worker stays.
     process.stderr.write(`[pionia] could not read an HTTP request from rr: ${describe(err)}\n`)
-    await worker.error(err instanceof Error ? err.message : String(err))
-    return undefined
+    return worker.error(err instanceof Error ? err.message : String(err))
   }
 }
 
@@ -83,13 +85,15 @@ type Serve = (payload: Payload, worker: Worker) => Promise<void>
 
 function fetchServer(handler: FetchHandler): Serve {
   return async (payload, worker) => {
-    const raw = await readRequest(payload, worker)
-    if (!raw) return
+    const raw = readRequest(payload, worker)
+    if (raw instanceof Promise) return raw
     const writer = new ResponseWriter(worker, raw.method)
     const ctx = new RrHttpContext(raw, payload.body, writer)
     let response: Response
     try {
-      response = await handler.fetch(createRequest(raw, payload.body, ctx), ctx)
+      const r = handler.fetch(createRequest(raw, payload.body, ctx), ctx)
+      // A handler that answers synchronously skips a microtask hop.
+      response = r != null && typeof (r as { then?: unknown }).then === 'function' ? await r : (r as Response)
       if (!(response instanceof Response)) {
         throw new TypeError(
           `the fetch handler returned ${response === undefined ? 'undefined' : Object.prototype.toString.call(response)} instead of a Response: return new Response(...) on every path`,
@@ -112,8 +116,8 @@ function fetchServer(handler: FetchHandler): Serve {
 
 function nodeServer(handler: { [kNodeListener]: NodeListener }): Serve {
   return async (payload, worker) => {
-    const raw = await readRequest(payload, worker)
-    if (!raw) return
+    const raw = readRequest(payload, worker)
+    if (raw instanceof Promise) return raw
     const writer = new ResponseWriter(worker, raw.method)
     try {
       await serveNodePayload(handler, raw, payload.body, writer)

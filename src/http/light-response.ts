@@ -25,6 +25,7 @@ const kBody = Symbol('pionia.body')
 const kInit = Symbol('pionia.init')
 const kHeaders = Symbol('pionia.headers')
 const kReal = Symbol('pionia.real')
+const kType = Symbol('pionia.type')
 
 /** What a light response holds until it is materialised. */
 interface Kept {
@@ -32,6 +33,8 @@ interface Kept {
   [kInit]: ResponseInit | undefined
   [kHeaders]: Headers | undefined
   [kReal]: Response | undefined
+  /** The content type when no headers were given, if not the body's default (`Response.json`). */
+  [kType]: string | undefined
 }
 
 function real(r: Kept): Response {
@@ -41,7 +44,7 @@ function real(r: Kept): Response {
     x = new NativeResponse(r[kBody] as BodyInit | null, {
       status: init?.status,
       statusText: init?.statusText,
-      headers: r[kHeaders] ?? init?.headers,
+      headers: r[kHeaders] ?? init?.headers ?? (r[kType] ? { 'content-type': r[kType] } : undefined),
     })
     r[kReal] = x
     r[kBody] = undefined
@@ -61,8 +64,10 @@ export function defaultContentType(body: unknown): string | undefined {
 export interface KeptBody {
   body: BodyInit | null
   status: number
-  /** `undefined`: no headers were given or touched; only the default content type applies. */
+  /** `undefined`: no headers were given or touched; only `type` applies. */
   headers: Headers | undefined
+  /** With `headers` undefined: the content type `Response.json` set (else the body's default applies). */
+  type: string | undefined
 }
 
 /**
@@ -72,7 +77,8 @@ export interface KeptBody {
 export function keptBody(r: Response): KeptBody | undefined {
   const k = r as unknown as Kept
   if (!(kBody in k) || k[kReal]) return undefined
-  return { body: k[kBody] ?? null, status: k[kInit]?.status ?? 200, headers: k[kHeaders] }
+  const body = k[kBody] ?? null
+  return { body, status: k[kInit]?.status ?? 200, headers: k[kHeaders], type: k[kHeaders] ? undefined : k[kType] }
 }
 
 /** A `Response` that builds the native one only when needed. See the module comment. */
@@ -81,6 +87,7 @@ export class LightResponse {
   declare [kInit]: ResponseInit | undefined
   declare [kHeaders]: Headers | undefined
   declare [kReal]: Response | undefined
+  declare [kType]: string | undefined
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const status = init?.status
@@ -93,6 +100,7 @@ export class LightResponse {
     this[kBody] = body
     this[kInit] = init
     this[kReal] = undefined
+    this[kType] = undefined
     // Invalid header names/values throw here, in the handler, as they do with the native Response.
     if (init?.headers !== undefined) {
       const h = new Headers(init.headers)
@@ -121,7 +129,7 @@ export class LightResponse {
     let h = this[kHeaders]
     if (!h) {
       h = new Headers()
-      const type = defaultContentType(this[kBody])
+      const type = this[kType] ?? defaultContentType(this[kBody])
       if (type) h.set('content-type', type)
       this[kHeaders] = h
     }
@@ -141,7 +149,13 @@ export class LightResponse {
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
-    const headers = new Headers(init?.headers)
+    if (init?.headers === undefined) {
+      // No headers to merge: no Headers object either (built on first read of `headers`).
+      const r = new LightResponse(JSON.stringify(data), init)
+      r[kType] = 'application/json'
+      return r as unknown as Response
+    }
+    const headers = new Headers(init.headers)
     if (!headers.has('content-type')) headers.set('content-type', 'application/json')
     return new LightResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response
   }

@@ -240,3 +240,16 @@ export function createRequest(ctx: RequestContext, body: Buffer | null, links?: 
 export function parsedByRr(request: Request): boolean {
   return (request as unknown as Partial<State>)[kCtx]?.parsed === true
 }
+
+/**
+ * The body bytes of an unread rr request, taken as `arrayBuffer()` takes them (the body counts as
+ * read afterwards) but without a copy and without building a stream; null when it has no body;
+ * undefined for any other Request, or one whose body was already turned into a stream.
+ */
+export function takeRrBody(request: Request): Buffer | null | undefined {
+  const r = request as unknown as Partial<State>
+  if (!r[kCtx] || r[kHanded] || r[kStream] !== undefined) return undefined
+  const bytes = r[kBytes]
+  if (!bytes || bytes.length === 0) return null
+  return consume(r as State)
+}

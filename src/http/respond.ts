@@ -141,7 +141,7 @@ export async function sendResponse(writer: ResponseWriter, response: Response): 
     let entries: HeaderEntry[]
     if (kept.headers) entries = headerEntries(kept.headers)
     else {
-      const type = defaultContentType(body)
+      const type = kept.type ?? defaultContentType(body)
       entries = type ? [['content-type', type]] : []
     }
     writer.head(kept.status, entries)

@@ -8,17 +8,14 @@ import type { Payload } from '../worker/messages.js'
 import type { Worker } from '../worker/worker.js'
 import type { PayloadHandler, RunOptions } from '../worker/run.js'
 import { runWorker } from '../worker/run.js'
-import type { RpcClient } from '../rpc/client.js'
 import { ATTEMPTS_HEADER, ReceivedTask, decodeJobContext } from './task.js'
-import { ackResponse, encodeResponse, nackResponse, outcomeOf, requeueResponse, type JobResponse } from './responses.js'
-import { setUpRecovery } from './recovery.js'
+import { TYPE_ERROR, TYPE_NACK, TYPE_REQUEUE, ackResponse, encodeResponse, nackResponse, outcomeOf, requeueResponse, type JobResponse } from './responses.js'
+import { setUpRecovery, type RecoveryOptions } from './recovery.js'
 
 /** Runs one job. Answer through `task` (ack/nack/requeue/fail); returning without an answer acks. */
 export type JobHandler = (task: ReceivedTask) => unknown | Promise<unknown>
 
-export interface ConsumerOptions {
-  /** Deliveries per job before a throwing handler's job is dropped (nack, no requeue). Default 3. */
-  maxAttempts?: number
+export interface ConsumerOptions extends RecoveryOptions {
   /** Seconds before a failed job is retried (default 0). */
   retryDelay?: number
   /**
@@ -35,17 +32,15 @@ export interface ConsumerOptions {
   label?: (task: ReceivedTask) => string
   /** Where the per-job line and failures go (default stderr: rr shows it in its log). */
   log?: (line: string) => void
-  /**
-   * Re-push jobs whose consumer process died mid-job (see journal.ts). Default: on for drivers that
-   * drop a job when its worker dies (`memory`), when rr's RPC address (RR_RPC) is known.
-   */
-  recoverInFlight?: boolean | { dir?: string; drivers?: readonly string[] }
-  /** RPC client used to re-push recovered jobs (default: one for RR_RPC). */
-  rpc?: RpcClient
 }
 
 const stderrLine = (line: string): void => {
   process.stderr.write(line.endsWith('\n') ? line : line + '\n')
+}
+
+/** The answer gives the job back to rr's queue (it runs again; its outbox copy stays). */
+function handsBack(r: JobResponse): boolean {
+  return r.type === TYPE_REQUEUE || ((r.type === TYPE_NACK || r.type === TYPE_ERROR) && r.data.requeue)
 }
 
 function errorText(err: unknown): string {
@@ -115,6 +110,9 @@ export function jobConsumer(handler: JobHandler, options: ConsumerOptions = {}):
         note = ` attempt=${task.attempt} error=${JSON.stringify(errorText(err))}`
       }
     }
+    // Done with the job for good (not handed back to rr): drop the outbox copy now; until the answer
+    // is out, the journal covers it.
+    if (journal && !handsBack(response)) journal.finished(task.id)
     await worker.respond({ body: encodeResponse(response) })
     journal?.end()
     const ms = (performance.now() - started).toFixed(1)

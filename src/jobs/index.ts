@@ -24,6 +24,8 @@ export {
   type HeaderValues,
 } from './responses.js'
 export { defaultJournalDir } from './journal.js'
+export { defaultOutboxDir } from './outbox.js'
+export { outboxProducer, type OutboxProducer, type OutboxPushOptions } from './producer.js'
 export {
   jobs,
   JobsError,

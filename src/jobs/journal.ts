@@ -47,7 +47,8 @@ export function defaultJournalDir(rpcAddress: string): string {
   return join(tmpdir(), 'pionia-jobs-inflight', rpcAddress.replace(/[^A-Za-z0-9.-]+/g, '_'))
 }
 
-function startTime(pid: number): string {
+/** The start time of process `pid` (field 22 of /proc/<pid>/stat), '' when unknown. */
+export function startTime(pid: number): string {
   try {
     // Field 22 of /proc/<pid>/stat; the command name (field 2) may contain spaces, so cut after ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

@@ -21,6 +21,7 @@ import type { Relay } from '../relay/relay.js'
 import { SocketConnectError, createSocketRelay } from '../relay/socket-relay.js'
 import { RpcConnectionError, RpcError, RpcServiceError, RpcTimeoutError } from './errors.js'
 import msgpack from 'msgpack-lite'
+import { rrRpcAddress } from '../config/rr-rpc.js'
 
 export interface RpcClientOptions {
   /** Default per-call timeout in ms (default 30 000). */
@@ -46,7 +47,6 @@ interface Pending {
   timer: NodeJS.Timeout | undefined
 }
 
-const DEFAULT_ADDRESS = 'tcp://127.0.0.1:6001'
 
 /**
  * @example
@@ -64,7 +64,7 @@ export class RpcClient {
   readonly #pending = new Map<number, Pending>()
   #closed = false
 
-  constructor(address: string = process.env.RR_RPC || DEFAULT_ADDRESS, options: RpcClientOptions = {}) {
+  constructor(address: string = rrRpcAddress(), options: RpcClientOptions = {}) {
     this.address = address
     this.#timeoutMs = options.timeoutMs ?? 30_000
     this.#attempts = options.connectAttempts ?? 3

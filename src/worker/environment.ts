@@ -2,6 +2,7 @@
  * The one reader of the variables rr sets for its workers (RR_MODE, RR_RELAY, RR_RPC, RR_VERSION).
  * @module
  */
+import { rrRpcFromEnv } from '../config/rr-rpc.js'
 
 /** What rr told this worker about itself. */
 export interface Environment {
@@ -30,7 +31,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   const e: Environment = Object.freeze({
     mode: (env.RR_MODE ?? '').trim(),
     relay: (env.RR_RELAY ?? '').trim() || 'pipes',
-    rpc: env.RR_RPC?.trim() || undefined,
+    rpc: rrRpcFromEnv(env),
     version: env.RR_VERSION?.trim() || undefined,
     underRoadRunner: env.RR_RELAY !== undefined && env.RR_RELAY.trim() !== '',
   })

@@ -43,17 +43,25 @@ export function classify(frame: Frame): IncomingMessage {
   }
   if (frame.byte10 & STREAM_BIT_STOP) return { type: 'stream-stop' }
   if (frame.byte10 & STREAM_BIT_PONG) return { type: 'pong' }
-  const split = frame.options[0] ?? 0
-  if (frame.options.length !== 1 || split > frame.payload.length) {
+  const payload = requestPayload(frame)
+  if (!payload) {
+    const split = frame.options[0] ?? 0
     return { type: 'invalid', reason: `request frame with ${frame.options.length} options (context length ${split}, payload ${frame.payload.length} bytes); rr sends exactly one option` }
   }
+  return { type: 'payload', payload }
+}
+
+/**
+ * Context and body of a request frame (exactly one option: the context length, within the
+ * payload), or undefined. Only meaningful for frames that are not control or stream-bit frames.
+ */
+export function requestPayload(frame: Frame): Payload | undefined {
   const p = frame.payload
+  const split = frame.options[0] ?? 0
+  if (frame.options.length !== 1 || split > p.length) return undefined
   return {
-    type: 'payload',
-    payload: {
-      context: split === 0 ? EMPTY : p.subarray(0, split),
-      body: split === p.length ? EMPTY : p.subarray(split),
-      codec: frame.flags,
-    },
+    context: split === 0 ? EMPTY : p.subarray(0, split),
+    body: split === p.length ? EMPTY : p.subarray(split),
+    codec: frame.flags,
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../goridge/index.js'
 import type { Relay } from '../relay/relay.js'
 import { createRelay } from '../relay/create-relay.js'
-import { classify, type Payload } from './messages.js'
+import { classify, requestPayload, type Payload } from './messages.js'
 import { readEnvironment, type Environment } from './environment.js'
 import { installStdoutGuard } from './stdout-guard.js'
 
@@ -192,6 +192,11 @@ export class Worker {
   }
 
   #onFrame(frame: Frame): void {
+    if ((frame.flags & FLAG_CONTROL) === 0 && frame.byte10 === 0) {
+      // A request, the usual frame: straight to the loop, no message object on the way.
+      const payload = requestPayload(frame)
+      if (payload) return this.#deliver(payload)
+    }
     const m = classify(frame)
     switch (m.type) {
       case 'pid':

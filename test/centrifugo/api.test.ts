@@ -135,8 +135,9 @@ describe('connections and subscriptions', () => {
     const again = nextEvent(c, 'connecting', (ctx) => ctx.code === 3005)
     const reconnected = nextEvent(c, 'connected')
     await api.refresh('eve', { expired: true })
-    await again
-    await reconnected
+    expect(await again).toMatchObject({ code: 3005 })
+    expect(await reconnected).toMatchObject({ client: expect.any(String) })
+    expect(c.state).toBe('connected')
   })
 
   test('block/unblock user reach Centrifugo, which (OSS) answers Unimplemented; the SDK says what to do', async () => {

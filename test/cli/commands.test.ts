@@ -9,6 +9,7 @@ import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { Settings } from '../../src/config/settings.js'
+import { maintenanceState } from '../../src/moonlight/http/maintenance.js'
 import { ROOT, freePort } from '../helpers/rr.js'
 import { get, rrConfig, startCli, useProjects } from './_project.js'
 
@@ -78,6 +79,34 @@ describe('maintenance', () => {
     expect(new Settings(p.dir).get('maintenance', 'ENABLED')).toBe('false')
     expect((await p.run(['maintenance:off'])).stdout).toContain('Application is not in maintenance mode.')
     expect((await p.run(['down', '--retry-after', 'soon'])).stderr).toContain('--retry-after must be a number of seconds')
+  })
+})
+
+describe('maintenance bypass token', () => {
+  it('prints the effective token: MAINTENANCE_BYPASS_TOKEN in .env wins over --bypass, and says so', async () => {
+    const p = project({ withRr: false, settingsIni: '[maintenance]\nENABLED = false\n', dotenv: 'APP_NAME=x\nMAINTENANCE_BYPASS_TOKEN=from-dotenv\n' })
+    const on = await p.run(['maintenance:on', '--bypass', 'from-cli'])
+    expect(on.exitCode, on.stderr).toBe(0)
+    expect(on.stdout).toContain('X-Maintenance-Bypass: from-dotenv')
+    expect(on.stdout).not.toContain('X-Maintenance-Bypass: from-cli')
+    expect(on.stdout).toContain('MAINTENANCE_BYPASS_TOKEN in the environment or environment/.env overrides --bypass')
+    // Without --bypass the effective token is printed too.
+    expect((await p.run(['maintenance:on'])).stdout).toContain('X-Maintenance-Bypass: from-dotenv')
+  })
+
+  it('--env keeps the token in environment/.env (not the tracked settings.ini), and it is the token the app reads', async () => {
+    const p = project({ withRr: false, settingsIni: '[maintenance]\nENABLED = false\n', dotenv: 'APP_NAME=x\nMAINTENANCE_BYPASS_TOKEN=old\n' })
+    const on = await p.run(['maintenance:on', '--bypass', 'kept-in-env', '--env'])
+    expect(on.exitCode, on.stderr).toBe(0)
+    expect(on.stdout).toContain('X-Maintenance-Bypass: kept-in-env')
+    expect(on.stdout).toContain('The token is kept in environment/.env')
+    expect(readFileSync(join(p.dir, 'environment/.env'), 'utf8')).toBe('APP_NAME=x\nMAINTENANCE_BYPASS_TOKEN=kept-in-env\n')
+    expect(readFileSync(join(p.dir, 'environment/settings.ini'), 'utf8')).not.toContain('kept-in-env')
+    expect(new Settings(p.dir).get('maintenance', 'ENABLED')).toBe('true')
+    expect(maintenanceState(new Settings(p.dir))).toMatchObject({ enabled: true, bypassToken: 'kept-in-env' })
+    const plain = await p.run(['maintenance:on', '--bypass', 'in-ini'])
+    expect(plain.stdout).toContain('a tracked file; --env keeps it in environment/.env instead')
+    expect((await p.run(['maintenance:on', '--env'])).stderr).toContain('pass it with --bypass=<token>')
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDuration, formatLogLine, formatSize, LogLineWriter } from '../../src/cli/log-format.js'
+import { MAX_LOG_LINE, formatDuration, formatLogLine, formatSize, LogLineWriter } from '../../src/cli/log-format.js'
 
 const SPEC_LINE =
   '2026-07-01T13:18:42+0000  INFO  http  http log  {"status":200,"method":"GET","URI":"/__pionia/pionia_logo.webp","write_bytes":21988,"elapsed":8}'
@@ -114,5 +114,19 @@ describe('secrets in request URIs', () => {
     expect(out).toContain('/api/v1/ping?json&bypass=***&x=1&token=***')
     expect(out).not.toContain('let-me-in')
     expect(out).not.toContain('abc')
+  })
+})
+
+describe('line length bound', () => {
+  it('a 1 MB query string in an http log line is cut to MAX_LOG_LINE characters, with the count of what was cut', () => {
+    const uri = `/api/v1/?q=${'a'.repeat(1_000_000)}`
+    const line = `2026-07-01T13:18:42+0000\tINFO\thttp\thttp log\t${JSON.stringify({ status: 200, method: 'GET', URI: uri, write_bytes: 5, elapsed: 4 })}`
+    const out = formatLogLine(line)
+    expect(out.length).toBeLessThan(MAX_LOG_LINE + 200)
+    expect(out.startsWith('13:18:42  GET     /api/v1/?q=aaa')).toBe(true)
+    expect(out).toMatch(/… \(\d+ more characters cut; runserver:logs --raw or the log file has the full line\)$/)
+    const plain = formatLogLine(`2026-07-01T13:18:42+0000 INFO server ${'b'.repeat(100_000)}`)
+    expect(plain.length).toBeLessThan(MAX_LOG_LINE + 200)
+    expect(formatLogLine('2026-07-01T13:18:42+0000 INFO server short').length).toBeLessThan(60) // short lines are not touched
   })
 })

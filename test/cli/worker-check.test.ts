@@ -24,8 +24,8 @@ describe('worker entry vs .rr.yaml', () => {
     const yaml = parse(readFileSync(join(p.dir, '.rr.yaml'), 'utf8')) as Record<string, unknown>
     expect(yaml.http).toBeDefined()
     expect(yaml.jobs).toBeUndefined()
-    const [port, rpc] = [await freePort(), await freePort()]
-    const start = await p.run(['runserver', '--detach', '--port', String(port), '-o', `rpc.listen=tcp://127.0.0.1:${rpc}`])
+    const [port, rpc, status] = [await freePort(), await freePort(), await freePort()]
+    const start = await p.run(['runserver', '--detach', '--port', String(port), '-o', `rpc.listen=tcp://127.0.0.1:${rpc}`, '-o', `status.address=127.0.0.1:${status}`])
     try {
       expect(start.exitCode, start.stdout + start.stderr).toBe(0)
       const res = await fetch(`http://127.0.0.1:${port}/`)

@@ -90,6 +90,36 @@ describe('HTTP worker frames', () => {
     }
   })
 
+  it('sends Response.json the same with the light and the native Response (status, content type, headers read or changed late)', async () => {
+    for (const light of [true, false]) {
+      if (light) installLightResponse()
+      else uninstallLightResponse()
+      const s = pair()
+      const cases: Array<[() => Response, number, Record<string, string[]>]> = [
+        [() => Response.json({ ok: true }), 200, { 'content-type': ['application/json'], 'content-length': ['11'] }],
+        [() => Response.json({ ok: true }, { status: 422 }), 422, { 'content-type': ['application/json'], 'content-length': ['11'] }],
+        [() => Response.json({ ok: true }, { headers: { 'content-type': 'application/problem+json' } }), 200, { 'content-type': ['application/problem+json'], 'content-length': ['11'] }],
+        [
+          () => {
+            const r = Response.json({ ok: true })
+            expect(r.headers.get('content-type')).toBe('application/json')
+            r.headers.set('x-late', 'yes')
+            return r
+          },
+          200,
+          { 'content-type': ['application/json'], 'x-late': ['yes'], 'content-length': ['11'] },
+        ],
+      ]
+      for (const [make, status, headers] of cases) {
+        await handleHttpPayload({ fetch: make }, payload('GET', '/'), s.worker)
+        expect(parse(await s.next())).toMatchObject({ ctx: { status, headers }, body: '{"ok":true}' })
+      }
+      const r = Response.json({ ok: true })
+      expect(await r.clone().json()).toEqual({ ok: true })
+      expect(r.headers.get('content-type')).toBe('application/json')
+    }
+  })
+
   it('keeps several Set-Cookie values apart in one header entry', async () => {
     installLightResponse()
     const s = pair()

@@ -8,7 +8,6 @@ import { informer } from '../../src/rpc/index.js'
 import { requireService, SERVICES } from '../helpers/services.js'
 import { startJobsRig, type JobsRig } from './harness.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const tag = randomBytes(4).toString('hex')
 
 /** An amqp pipeline config on its own queue and exchange. */
@@ -59,7 +58,7 @@ describe('amqp driver (RabbitMQ)', () => {
     expect(d).toMatchObject({ name: 'ack', pipeline: 'work', driver: 'amqp', queue: q, attempt: 1 })
     expect(JSON.parse(d!.headers)['x-trace']).toEqual(['t1'])
     await rig.rr.waitForOutput(new RegExp(`jobs: id=${id} job=ack pipeline=work outcome=ack`))
-    await sleep(500)
+    await rig.settle('work')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 
@@ -67,12 +66,20 @@ describe('amqp driver (RabbitMQ)', () => {
     const id = await rig.queue.push('nack-requeue', 'x', { pipeline: 'work' })
     await deliveriesOf(id, 2)
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=nack-requeue pipeline=work outcome=ack`))
+    await rig.settle('work')
+    const ds = rig.deliveries('id = ?', id)
+    // the first delivery was nacked with requeue, the broker's redelivery acked: exactly two, same job
+    expect(ds.map((d) => [d.name, d.queue, d.payload])).toEqual([
+      ['nack-requeue', q, 'x'],
+      ['nack-requeue', q, 'x'],
+    ])
+    expect(rig.rr.output()).toMatch(new RegExp(`id=${id} job=nack-requeue pipeline=work outcome=nack\\+requeue `))
   })
 
   it('nack without requeue drops it', async () => {
     const id = await rig.queue.push('nack', 'x', { pipeline: 'work' })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=nack pipeline=work outcome=nack `))
-    await sleep(700)
+    await rig.settle('work')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 
@@ -91,14 +98,14 @@ describe('amqp driver (RabbitMQ)', () => {
     expect(JSON.parse(ds[1]!.headers)['x-step']).toEqual(['retry'])
     const gone = await rig.queue.push('fail', 'x', { pipeline: 'work' })
     await rig.rr.waitForOutput(new RegExp(`id=${gone} job=fail pipeline=work outcome=fail `))
-    await sleep(700)
+    await rig.settle('work')
     expect(rig.deliveries('id = ?', gone)).toHaveLength(1)
   })
 
   it('a throwing handler: attempts 1..3 with the counter header, then dropped', async () => {
     const id = await rig.queue.push('throw', 'x', { pipeline: 'work' })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=throw pipeline=work outcome=nack duration=[\\d.]+ms attempts=3 gave_up=true`))
-    await sleep(700)
+    await rig.settle('work')
     expect(rig.deliveries('id = ?', id).map((d) => d.attempt)).toEqual([1, 2, 3])
     const stat = (await rig.queue.stat()).find((s) => s.pipeline === 'work')!
     expect(stat).toMatchObject({ driver: 'amqp', queue: q, active: 0, ready: true })
@@ -114,7 +121,7 @@ describe('amqp driver (RabbitMQ)', () => {
   it('auto_ack jobs: acked by the broker on delivery, a throwing handler is logged, not retried', async () => {
     const id = await rig.queue.push('throw', 'x', { pipeline: 'auto', autoAck: true })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=throw pipeline=auto outcome=ack duration=[\\d.]+ms error="always broken" auto_ack=true \\(not retried\\)`))
-    await sleep(1000)
+    await rig.settle('auto')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 

@@ -19,6 +19,12 @@ export interface JobsRig {
   journalDir: string
   /** Rows of `deliveries` (all columns). */
   deliveries(where?: string, ...args: unknown[]): Delivery[]
+  /**
+   * Returns once rr has provably finished with everything pushed to `pipeline` so far: a barrier job
+   * pushed now has been answered, and rr's jobs.Stat reports nothing queued, in flight or delayed
+   * there. A negative ("delivered once") checked after this cannot be beaten by a late redelivery.
+   */
+  settle(pipeline: string): Promise<void>
   /** Polls until `check()` is truthy; throws with `what` after timeoutMs. */
   until<T>(what: string, check: () => T | Promise<T>, timeoutMs?: number): Promise<Exclude<T, null | undefined | false | 0 | ''>>
   stop(): Promise<void>
@@ -95,6 +101,14 @@ export async function startJobsRig(o: RigOptions): Promise<JobsRig> {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; rr output:\n${rr.output().slice(-4000)}`)
         await new Promise((r) => setTimeout(r, 50))
       }
+    },
+    async settle(pipeline) {
+      const id = await rig.queue.push('ack', 'barrier', { pipeline })
+      await rr.waitForOutput(new RegExp(`jobs: id=${id} job=ack pipeline=${pipeline} outcome=ack`))
+      await rig.until(`rr to report pipeline ${pipeline} idle`, async () => {
+        const st = (await rig.queue.stat()).find((x) => x.pipeline === pipeline)
+        return st !== undefined && st.active === 0 && st.delayed === 0
+      })
     },
     async stop() {
       await rpc.close()

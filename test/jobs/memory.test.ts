@@ -2,15 +2,19 @@
  * Every task outcome and every producer call against the real rr with the memory driver.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { JobsError } from '../../src/jobs/index.js'
 import { startJobsRig, type JobsRig } from './harness.js'
 
 let rig: JobsRig
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 beforeAll(async () => {
   rig = await startJobsRig({
     numWorkers: 1,
+    // debug: rr logs "job processing was started" when a poller takes a job (the priority test waits for it)
+    extra: { logs: { level: 'debug', mode: 'development' } },
     pipelines: { test: { driver: 'memory', config: { priority: 10, prefetch: 1000 } } },
   })
 })
@@ -31,14 +35,14 @@ describe('consumer outcomes (memory driver)', () => {
     expect(headers['x-trace']).toEqual(['abc'])
     expect(headers.multi).toEqual(['1', '2'])
     await rig.rr.waitForOutput(new RegExp(`jobs: id=${id} job=ack pipeline=test outcome=ack duration=[\\d.]+ms`))
-    await sleep(300)
+    await rig.settle('test')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 
   it('nack without requeue drops the job after one delivery', async () => {
     const id = await rig.queue.push('nack', '', { pipeline: 'test' })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=nack pipeline=test outcome=nack `))
-    await sleep(500)
+    await rig.settle('test')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 
@@ -46,7 +50,7 @@ describe('consumer outcomes (memory driver)', () => {
     const id = await rig.queue.push('nack-requeue', 'x', { pipeline: 'test' })
     const ds = await rig.until('two deliveries', () => (rig.deliveries('id = ?', id).length >= 2 ? rig.deliveries('id = ?', id) : null))
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=nack-requeue pipeline=test outcome=ack`))
-    await sleep(300)
+    await rig.settle('test')
     expect(ds).toHaveLength(2)
     expect(rig.deliveries('id = ?', id)).toHaveLength(2)
   })
@@ -64,7 +68,7 @@ describe('consumer outcomes (memory driver)', () => {
     const id = await rig.queue.push('fail', 'x', { pipeline: 'test' })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=fail pipeline=test outcome=fail `))
     await rig.rr.waitForOutput(/jobs protocol error.*broken for good/)
-    await sleep(500)
+    await rig.settle('test')
     expect(rig.deliveries('id = ?', id)).toHaveLength(1)
   })
 
@@ -78,7 +82,7 @@ describe('consumer outcomes (memory driver)', () => {
     const before = rig.deliveries().at(-1)
     const id = await rig.queue.push('throw', 'x', { pipeline: 'test' })
     await rig.rr.waitForOutput(new RegExp(`id=${id} job=throw pipeline=test outcome=nack duration=[\\d.]+ms attempts=3 gave_up=true`))
-    await sleep(500)
+    await rig.settle('test')
     const ds = rig.deliveries('id = ?', id)
     expect(ds.map((d) => d.attempt)).toEqual([1, 2, 3])
     expect(JSON.parse(ds[2]!.headers).attempts).toEqual(['2'])
@@ -103,16 +107,20 @@ describe('consumer outcomes (memory driver)', () => {
   })
 
   it('runs lower priority numbers first', async () => {
-    // One worker and three pollers (num_workers + 2): the blocker runs, two fillers are taken by the
-    // idle pollers in arrival order, and everything after waits in rr's priority queue.
-    const blocker = await rig.queue.push('sleep', { ms: 1500 }, { pipeline: 'test' })
+    // One worker and three pollers (rr sets num_workers + 2, whatever the config says): the blocker
+    // runs, the two idle pollers take a filler each (rr logs it), and everything pushed after waits
+    // in rr's priority queue. The blocker ends once rr reports all of it held.
+    const release = join(mkdtempSync(join(tmpdir(), 'pionia-prio-')), 'go')
+    const blocker = await rig.queue.push('hold', { file: release }, { pipeline: 'test' })
     await rig.until('the blocker to start', () => rig.deliveries('id = ?', blocker).length > 0)
-    await rig.queue.pushBatch([
+    const fillers = await rig.queue.pushBatch([
       { name: 'ack', payload: 'filler', pipeline: 'test' },
       { name: 'ack', payload: 'filler', pipeline: 'test' },
     ])
-    await sleep(300)
+    for (const f of fillers) await rig.rr.waitForOutput(new RegExp(`job processing was started\\W+ID\\W+${f}`))
     const ids = await rig.queue.pushBatch([5, 1, 3, 2, 4].map((p) => ({ name: 'ack', payload: `p${p}`, pipeline: 'test', priority: p })))
+    await rig.until('rr to hold all eight jobs', async () => (await rig.queue.stat()).find((x) => x.pipeline === 'test')?.active === 8)
+    writeFileSync(release, '')
     const got = await rig.until('the five priority jobs', () => {
       const ds = rig.deliveries(`id IN (${ids.map(() => '?').join(',')})`, ...ids)
       return ds.length === 5 ? ds : null
@@ -137,7 +145,9 @@ describe('producer calls', () => {
     await rig.queue.pause('extra')
     expect((await rig.queue.stat()).find((s) => s.pipeline === 'extra')!.ready).toBe(false)
     const held = await rig.queue.push('ack', 'while paused', { pipeline: 'extra' })
-    await sleep(700)
+    // rr has one priority queue for all pipelines and this rig one poller: had `extra` (priority 3)
+    // let the held job in, it would run before a barrier on `test` (priority 10) pushed after it
+    await rig.settle('test')
     expect(rig.deliveries('id = ?', held)).toHaveLength(0)
     await rig.queue.resume('extra')
     await rig.until('the held job after resume', () => rig.deliveries('id = ?', held).length === 1)

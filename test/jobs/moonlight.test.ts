@@ -3,7 +3,7 @@
  * ones), member.invite → 202 {job_id} → the RR_MODE=jobs worker runs mail.send_welcome; `[jobs]`
  * read fresh; the synchronous fallback when jobs are off or rr's RPC is unreachable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
@@ -11,6 +11,8 @@ import { ROOT, freePort, nodeCommand, startRr, type RrInstance } from '../helper
 import { tempProject, type TempProject } from '../deskflow/project.js'
 import { call, type Send } from '../deskflow/walkthrough.js'
 import { RpcClient, jobs, type JobsService } from '../../src/jobs/index.js'
+import { createDeskflowApp } from '../../app/app.js'
+import { rrJobQueue } from '../../src/moonlight/jobs/index.js'
 
 describe('moonlight().async on rr jobs (DeskFlow)', () => {
   let project: TempProject
@@ -73,15 +75,36 @@ describe('moonlight().async on rr jobs (DeskFlow)', () => {
     expect(again.body.returnCode).toBe(202)
     expect(again.body.returnData.job_id).toMatch(/^[0-9a-f-]{36}$/)
     await rr.waitForOutput(new RegExp(`jobs: id=${again.body.returnData.job_id} job=mail\\.send_welcome`))
+    await rr.waitForOutput(/Welcome email sent to again@northwind\.studio/)
+    const out = rr.output()
+    // queued this time: the jobs worker acked it; the inline one ran once, in the http worker, unqueued
+    expect(out).toMatch(new RegExp(`jobs: id=${again.body.returnData.job_id} job=mail\\.send_welcome pipeline=moonlight outcome=ack `))
+    expect(out.match(/Welcome email sent to inline@northwind\.studio/g)).toHaveLength(1)
   })
 
-  it('falls back to running synchronously when rr\'s RPC is unreachable', async () => {
+  it('falls back to running synchronously when rr\'s RPC is unreachable (outside rr, where [jobs] RPC applies)', async () => {
+    // Inside rr a worker always uses its own RR_RPC (test/security/rpc-target.test.ts); a process
+    // outside rr (a script, this test) goes to [jobs] RPC: point it at a port nothing listens on.
     project.setSection('jobs', { ENABLED: 'true', PIPELINE: 'moonlight', RPC: `tcp://127.0.0.1:${await freePort()}` })
-    const r = await call(send, { service: 'member', action: 'invite', email: 'offline@northwind.studio' }, auth)
-    expect(r.body.returnData.job_id).toBeNull()
-    await rr.waitForOutput(/Moonlight job queue unavailable: cannot call jobs\.Push/)
-    await rr.waitForOutput(/Welcome email sent to offline@northwind\.studio/)
-    jobsOn()
+    const lines: string[] = []
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (lines.push(String(chunk)), true))
+    try {
+      const app = createDeskflowApp({ root: project.root })
+      app.useJobQueue(rrJobQueue(app.settings, { timeoutMs: 2000 }))
+      const res = await app.fetch(new Request('http://localhost/api/v1/', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ service: 'member', action: 'invite', email: 'offline@northwind.studio' }),
+      }))
+      const body = (await res.json()) as { returnData: { job_id: string | null; queued?: boolean } }
+      expect(body.returnData).toEqual({ job_id: null, queued: false })
+      await app.close()
+      expect(lines.join('')).toMatch(/Moonlight job queue unavailable: cannot call jobs\.Push/)
+      expect(lines.join('')).toMatch(/Welcome email sent to offline@northwind\.studio/)
+    } finally {
+      spy.mockRestore()
+      jobsOn()
+    }
   })
 
   it('the consumer drops bad jobs with a clear log line and keeps running', async () => {

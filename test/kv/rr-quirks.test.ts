@@ -34,13 +34,21 @@ describe("rr's memory KV driver, raw", () => {
 
   it('a Set 1 s ahead (0.99 s when rr reads it, truncated to 0) is stored without expiry', async () => {
     await raw('Set', [{ key: 'one-second', value: Buffer.from('"x"'), timeout: inSeconds(1) }])
-    await new Promise((r) => setTimeout(r, 1600))
+    // control: 2 s ahead is 1.99 s when rr reads it, truncated to 1 s, so it does expire, and later
+    // than 'one-second' would have; once rr has dropped it, 'one-second' must still be there
+    await raw('Set', [{ key: 'control', value: Buffer.from('"x"'), timeout: inSeconds(2) }])
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      for (const end = Date.now() + 10_000; !(await check()); await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > end) throw new Error(`rr did not ${what} within 10 s`)
+      }
+    }
+    await until('expire the control key', async () => (await raw('MGet', [{ key: 'control' }])).length === 0)
     expect((await raw('MGet', [{ key: 'one-second' }])).map((i) => i.key)).toEqual(['one-second'])
     // the same ttl through KvStorage expires
     const store = kv(client, 'm')
     await store.set('one-second-sdk', 'x', { ttl: 1 })
-    await new Promise((r) => setTimeout(r, 1600))
-    expect(await store.has('one-second-sdk')).toBe(false)
+    expect(await store.has('one-second-sdk')).toBe(true)
+    await until('expire the key KvStorage set with ttl 1', async () => !(await store.has('one-second-sdk')))
   })
 
   it('MExpire on a missing key creates it, with the value carried in the request', async () => {

@@ -149,9 +149,14 @@ describe('Worker', () => {
 
   it('stops the loop when the relay closes', async () => {
     const t = setup()
-    const loop = runWorker(async () => {}, { worker: t.worker, exit: false })
+    let calls = 0
+    const exitCode = process.exitCode
+    const loop = runWorker(async () => void calls++, { worker: t.worker, exit: false })
     await t.rrSide.close()
-    await loop
+    // resolves (not rejects), without calling the handler or marking the process as failed
+    await expect(loop).resolves.toBeUndefined()
+    expect(calls).toBe(0)
+    expect(process.exitCode).toBe(exitCode)
   })
 
   it("runWorker ends a handler that hangs past stopGraceMs after rr's stop command: logs it and runs the shutdown hook", async () => {

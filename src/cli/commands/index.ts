@@ -6,6 +6,7 @@
 import type { Command } from '../command.js'
 
 export const commands: Record<string, () => Promise<{ default: Command }>> = {
+  init: () => import('./init.js'),
   'rr:setup': () => import('./rr-setup.js'),
   serve: () => import('./serve.js'),
   runserver: () => import('./runserver.js'),
@@ -21,6 +22,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
 
 /** alias → registered name (each command file lists the same aliases in its `aliases`). */
 export const aliases: Record<string, string> = {
+  new: 'init',
   'runserver:setup': 'rr:setup',
   roadrunner: 'runserver',
   'rr:serve': 'runserver',

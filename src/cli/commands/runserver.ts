@@ -3,6 +3,7 @@
  * detached (`--detach`, log file + `.pid` + `.rr.runtime.json`).
  * @module
  */
+import { checkTlsAddresses, listenerLines } from '../listeners.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
@@ -99,7 +100,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
     ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
   if (http) await checkPort(addr)
-  const started = await startDetached(paths, args, rrEnv(ctx.env))
+  const started = await startDetached(paths, args, { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address })
   if (!started.ok) {
     const tail = lastLines(paths.logFile, 15)
     throw new CliError(
@@ -125,7 +126,7 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
   ctx.stdout.write(
     [
       paint('green', `RoadRunner started in background for ${name}`),
-      `  HTTP:     ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
+      ...listenerLines(readRrConfig(paths), addr, 10),
       `  PID:      ${started.pid}`,
       `  PID file: ${paths.pidFile}`,
       `  Log:      ${paths.logFile}`,
@@ -180,6 +181,7 @@ Options:
       if (o.startsWith('http.address=')) throw new CliError('RR_ERR_BAD_OPTION', 'Set the listen address with --host/--port (runserver passes http.address to rr itself).')
     }
     const args = rrArgs(paths, { detach: Boolean(values.detach), overrideAddress: http && addr.address !== addr.fromFile ? addr.address : undefined, overrides })
+    if (http) checkTlsAddresses(readRrConfig(paths), addr)
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
     const name = appName(paths.root, ctx.env)
@@ -194,14 +196,14 @@ Options:
         `  Config: ${paths.config}`,
         `  Worker: ${worker}`,
         `  Binary: ${paths.binary}`,
-        `  HTTP:   ${http ? `http://${addr.address}` : '(no http section in the config)'}`,
+        ...listenerLines(readRrConfig(paths), addr, 8),
         'Press Ctrl+C to stop',
         '',
       ].join('\n'),
     )
     const code = await runForeground(paths, {
       args,
-      env: rrEnv(ctx.env),
+      env: { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address },
       raw: Boolean(values.raw),
       color,
       write: (line) => ctx.stdout.write(`${line}\n`),

@@ -7,13 +7,14 @@
  */
 
 /** The template text (a YAML list for server.command: rr splits a plain string on spaces). */
-export function defaultRrYaml(options: { address?: string; worker?: string; http?: boolean; jobs?: boolean } = {}): string {
+export function defaultRrYaml(options: { address?: string; worker?: string; http?: boolean; jobs?: boolean; realtime?: boolean } = {}): string {
   const address = options.address ?? '127.0.0.1:8000'
   const worker = options.worker ?? 'worker.ts'
   // A section whose mode the worker does not serve is written commented out: rr would start workers
   // for it and fail (static_pool_allocate_workers: EOF).
   const http = section(options.http ?? true, '# HTTP (off: the worker serves no RR_MODE=http; pass serve({ http: app }) and uncomment):\n')
   const jobs = section(options.jobs ?? true, '# Jobs (off: the worker serves no RR_MODE=jobs; pass serve({ modes: { jobs: handler } }) and uncomment):\n')
+  const realtime = section(options.realtime ?? false, '# Realtime (optional): uncomment, run Centrifugo with its proxy pointed at rr, and pass\n# serve({ modes: { centrifuge: handler } }):\n')
   return `# RoadRunner config for this app (written by npx pionia rr:setup). rr runs in this file's directory.
 version: "3"
 
@@ -24,6 +25,7 @@ server:
   # Development: TypeScript through the tsx loader. "npx pionia optimize --production" compiles the app
   # and switches this to ["node", "build/worker.js"]; "npx pionia optimize:clear" switches back.
   command: ["node", "--import", "tsx", "${worker}"]
+  # pipes: the cheapest relay measured (tcp costs rr and the worker more CPU per request).
   relay: pipes
 
 ${http(`http:
@@ -35,6 +37,7 @@ ${http(`http:
   raw_body: true
   middleware: []
   pool:
+    # One worker per core: more only add context switches on a busy machine.
     num_workers: 2
     max_jobs: 0
     allocate_timeout: 60s
@@ -45,18 +48,14 @@ ${http(`http:
     # max_worker_memory, watch_tick}.
     supervisor:
       exec_ttl: 30s
-<<<<<<< HEAD
+`)}
 
 # Health and readiness probes for load balancers and Kubernetes: GET /health?plugin=http (200 while
 # a worker is up, 503 when none is) and /ready; npx pionia status prints them per plugin.
 status:
   address: 127.0.0.1:2114
 
-jobs:
-=======
-`)}
 ${jobs(`jobs:
->>>>>>> main
   consume: ["moonlight"]
   pool:
     num_workers: 2
@@ -70,11 +69,16 @@ ${jobs(`jobs:
         priority: 10
         prefetch: 100
 `)}
-# Realtime (optional): uncomment and run Centrifugo with its proxy pointed at rr.
-# centrifuge:
-#   proxy_address: "tcp://127.0.0.1:30000"
-#   grpc_api_address: "127.0.0.1:10000"
-
+${realtime(`centrifuge:
+  # Centrifugo v6 sends its proxy calls here (every proxy endpoint: grpc://127.0.0.1:30000) and
+  # serves its gRPC API on grpc_api_address (publish & co).
+  proxy_address: "tcp://127.0.0.1:30000"
+  grpc_api_address: "127.0.0.1:10000"
+  pool:
+    num_workers: 1
+    allocate_timeout: 60s
+    destroy_timeout: 60s
+`)}
 logs:
   mode: development
   level: info

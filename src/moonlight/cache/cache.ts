@@ -2,7 +2,7 @@
  * Moonlight's `cache()`: values shared by every worker of the app, kept in a named rr KV storage
  * (an in-process cache is per worker, so one worker would keep serving what another just changed).
  *
- * Under rr (RR_RPC set, or `[cache] RPC` in settings.ini) the cache is rr's KV storage `[cache] STORAGE`
+ * Under rr (RR_RPC set, which wins over `[cache] RPC`; or `[cache] RPC` outside rr) the cache is rr's KV storage `[cache] STORAGE`
  * (default `cache`) and its locks are rr's locks. Outside rr (`npx pionia serve`, `app.fetch()` in
  * tests) there is one process, and an in-process store with the same behaviour stands in.
  *
@@ -18,6 +18,7 @@ import { KvError, KvStorage, jsonSerializer, type Serializer, type Ttl } from '.
 import { Locks } from '../../rpc/services/lock.js'
 import { findApp } from '../core/current.js'
 import type { Logger } from '../core/log.js'
+import { rrRpcAddress } from '../settings/rpc.js'
 
 export interface CacheOptions {
   /** rr KV storage name (default: `[cache] STORAGE`, else `cache`). */
@@ -342,7 +343,8 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
   const ttl = options.ttl ?? Number(setting('TTL') ?? 3600)
   if (!Number.isFinite(ttl) || ttl < 0) throw new TypeError(`cache ttl must be a number of seconds ≥ 0 ([cache] TTL), got ${ttl}`)
   const serializer = options.serializer ?? jsonSerializer
-  const address = setting('RPC') ?? (process.env.RR_RPC?.trim() || undefined)
+  const logger = options.logger ?? app?.logger
+  const address = rrRpcAddress('cache', setting('RPC'), undefined, logger ? (m) => logger.warn(m) : undefined)
   let backend: Backend
   if (options.client || address) {
     let client = options.client
@@ -361,5 +363,5 @@ export function cache(options: CacheOptions = {}): MoonlightCache {
     backend = locals.get(id) ?? new LocalBackend(serializer)
     locals.set(id, backend as LocalBackend)
   }
-  return new MoonlightCache(backend, prefix, ttl, options.logger ?? app?.logger)
+  return new MoonlightCache(backend, prefix, ttl, logger)
 }

@@ -25,13 +25,13 @@ export class RequestData {
 
   /** The raw value, or `fallback` when missing or null. */
   get<T = unknown>(key: string, fallback?: T): T | undefined {
-    const v = this.#values[key]
+    const v = Object.prototype.hasOwnProperty.call(this.#values, key) ? this.#values[key] : undefined
     return v === undefined || v === null ? fallback : (v as T)
   }
 
   /** The raw value; a missing, null or empty value throws `error` or a 422 "<key> is required". */
   getOrThrow<T = unknown>(key: string, error?: Error): T {
-    const v = this.#values[key]
+    const v = Object.prototype.hasOwnProperty.call(this.#values, key) ? this.#values[key] : undefined
     if (v === undefined || v === null || v === '') throw error ?? new ValidationError(`${key} is required`, key)
     return v as T
   }

@@ -14,7 +14,7 @@ import { MethodNotAllowedError } from '../core/errors.js'
 import type { ExceptionPipeline } from '../core/exceptions.js'
 import { runCall, type CallEnv, type SwitchRegistry } from '../dispatch/index.js'
 import { corsHeaders } from './cors.js'
-import { bypasses, maintenancePage, maintenanceState, safeEqual, wantsJson } from './maintenance.js'
+import { bypasses, maintenanceOn, maintenancePage, maintenanceState, safeEqual, wantsJson } from './maintenance.js'
 import { applies, type Middleware, type RouteInfo } from './middleware.js'
 import { readRequestData } from './request-data.js'
 import { JSON_TYPE, envelopeJson, makeResponse, type Answer } from './response.js'
@@ -101,9 +101,9 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
     headers: { 'Content-Type': JSON_TYPE, ...cors, ...extra },
   })
 
-  // 1. maintenance gate, before anything else (preflights included)
-  const m = maintenanceState(settings)
-  if (!bypasses(m, url, request)) {
+  // 1. maintenance gate, before anything else (preflights included); the rest of its state is read only when it is on
+  const m = maintenanceOn(settings) ? maintenanceState(settings) : undefined
+  if (m && !bypasses(m, url, request)) {
     const extra: Record<string, string> = m.retryAfter ? { 'Retry-After': m.retryAfter } : {}
     if (wantsJson(url, request, base)) return json(response(m.code, m.message), 'maintenance', extra)
     return { text: maintenancePage(m, app.name), status: httpStatus('maintenance', m.code), headers: { 'Content-Type': HTML_TYPE, ...extra } }

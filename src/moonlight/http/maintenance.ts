@@ -20,6 +20,12 @@ export interface MaintenanceState {
   bypassToken: string | undefined
 }
 
+/** Whether the gate is closed now (env MAINTENANCE_MODE, else `[maintenance] ENABLED`): the one read per request while it is open. */
+export function maintenanceOn(settings: Settings): boolean {
+  const envMode = settings.env('MAINTENANCE_MODE')
+  return envMode !== undefined ? isTruthy(envMode) : isTruthy(settings.get('maintenance', 'ENABLED'))
+}
+
 /** Reads the state: env MAINTENANCE_* first, then `[maintenance]` (BYPASS_TOKEN, TOKEN or BYPASS). */
 export function maintenanceState(settings: Settings): MaintenanceState {
   const ini = (k: string) => settings.get('maintenance', k)

@@ -3,14 +3,14 @@
  * A malformed body is a 400 that says what to send instead.
  * @module
  */
-import { BadRequestError } from '../core/errors.js'
+import { BadRequestError, HttpError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
-import { parsedByRr } from '../../http/request.js'
+import { parsedByRr, takeRrBody } from '../../http/request.js'
 
-/** Parses a Cookie header into name → value. */
+/** Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name). */
 export function parseCookies(header: string | null): Record<string, string> {
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = Object.create(null)
   if (!header) return out
   for (const part of header.split(';')) {
     const i = part.indexOf('=')
@@ -31,6 +31,12 @@ const EXAMPLE = '{"service":"task","action":"list"}'
 /** Deepest array/object nesting accepted in a JSON body; deeper bodies are a 400 before parsing. */
 export const MAX_JSON_DEPTH = 128
 
+/**
+ * Most parts a multipart form may have (fields and files together): Go's own limit, which rr applies
+ * when it parses forms itself (`http.raw_body: false`, where rr answers a plain 500 instead).
+ */
+export const MAX_FORM_PARTS = 1000
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** True when `text` nests arrays/objects deeper than `limit` (brackets inside strings do not count). */
@@ -50,42 +56,59 @@ function nestsDeeperThan(text: string, limit: number): boolean {
   return false
 }
 
-/** Reads cookies, query, files and body of `request` into one map plus the file bag. */
+/**
+ * Reads cookies, query, files and body of `request` into one map plus the file bag. Both are
+ * null-prototype objects, so a client key such as `__proto__` (`{"__proto__": {"service": …}}`) is an
+ * own key like any other and nothing is inherited.
+ */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
   const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
   parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
-  const files: FileBag = {}
-  if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return { data, files }
+  const files: FileBag = Object.create(null)
+  if (request.method === 'GET' || request.method === 'HEAD') return { data, files }
   const type = (request.headers.get('content-type') ?? '').toLowerCase()
+  if (type.startsWith('multipart/form-data')) {
+    if (!request.body) return { data, files }
+    return readMultipart(request, type, data, files)
+  }
+  // rr's bytes as they are (no stream, no copy); any other Request through arrayBuffer().
+  const raw = takeRrBody(request)
+  if (raw === null || (raw === undefined && !request.body)) return { data, files }
+  const text = utf8(raw ?? (await request.arrayBuffer()))
   if (type.startsWith('application/x-www-form-urlencoded')) {
     // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
-    const text = await utf8Body(request)
     if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, request.headers.get('content-length'))), files }
     if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
     for (const [k, v] of new URLSearchParams(text)) data[k] = v
     return { data, files }
   }
-  if (type.startsWith('multipart/form-data')) {
-    let form: FormData
-    try {
-      form = await request.formData()
-    } catch (err) {
-      throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
-    }
-    const fields: Record<string, unknown> = {}
-    for (const [k, v] of form) {
-      if (typeof v === 'string') fields[k] = v
-      else {
-        files[k] = v
-        data[k] = v
-      }
-    }
-    Object.assign(data, fields)
-    return { data, files }
-  }
-  const text = await utf8Body(request)
   if (text.trim() === '') return { data, files }
   Object.assign(data, parseJsonObject(text))
+  return { data, files }
+}
+
+/** A multipart body: string fields into the data, files into the bag (and the data). */
+async function readMultipart(request: Request, type: string, data: Record<string, unknown>, files: FileBag): Promise<{ data: Record<string, unknown>; files: FileBag }> {
+  let form: FormData
+  try {
+    form = await request.formData()
+  } catch (err) {
+    throw new BadRequestError(`Malformed form body (${err instanceof Error ? err.message : String(err)}): send valid ${type.split(';')[0]} data`)
+  }
+  const fields: Record<string, unknown> = Object.create(null)
+  let parts = 0
+  for (const _ of form.keys()) parts++
+  if (parts > MAX_FORM_PARTS) {
+    throw new HttpError(413, `The form has ${parts} parts; at most ${MAX_FORM_PARTS} are accepted: send fewer fields and files per request (or JSON)`)
+  }
+  for (const [k, v] of form) {
+    if (typeof v === 'string') fields[k] = v
+    else {
+      files[k] = v
+      data[k] = v
+    }
+  }
+  Object.assign(data, fields)
   return { data, files }
 }
 
@@ -112,9 +135,9 @@ function rrFormFields(text: string, contentLength: string | null): Record<string
 }
 
 /** The body as text; bytes that are not UTF-8 are a 400 (never silently replaced with U+FFFD). */
-async function utf8Body(request: Request): Promise<string> {
+function utf8(bytes: ArrayBuffer | Uint8Array): string {
   try {
-    return strictUtf8.decode(await request.arrayBuffer())
+    return strictUtf8.decode(bytes)
   } catch {
     throw new BadRequestError(`The request body is not valid UTF-8: send JSON such as ${EXAMPLE} encoded as UTF-8`)
   }

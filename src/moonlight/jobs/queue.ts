@@ -8,9 +8,11 @@
  */
 import type { Settings } from '../../config/settings.js'
 import { RpcClient } from '../../rpc/client.js'
-import { jobs } from '../../rpc/services/jobs.js'
+import { outboxProducer, type OutboxProducer } from '../../jobs/producer.js'
 import { jobsConfig, type JobQueue } from '../settings/jobs.js'
 import type { MoonlightJob } from '../core/defer.js'
+import { findApp } from '../core/current.js'
+import { rrRpcAddress } from '../settings/rpc.js'
 
 export interface RrJobQueueOptions {
   /** Per-push RPC timeout in ms (default 5000): a slow rr should not hold a request for long. */
@@ -18,11 +20,12 @@ export interface RrJobQueueOptions {
 }
 
 /**
- * Where to reach rr: an explicit `[jobs] RPC`, else the RR_RPC rr gives its workers, else
- * tcp://127.0.0.1:6001 (Pionia's default).
+ * Where to reach rr: inside an rr worker the RR_RPC rr gave it (a different `[jobs] RPC` is logged
+ * once and ignored), outside rr `[jobs] RPC`, else tcp://127.0.0.1:6001 (Pionia's default).
  */
 function rpcAddress(settings: Settings): string {
-  return settings.get('jobs', 'RPC') || process.env.RR_RPC || jobsConfig(settings).rpc
+  const logger = findApp()?.logger
+  return rrRpcAddress('jobs', settings.get('jobs', 'RPC'), jobsConfig(settings).rpc, logger ? (m) => logger.warn(m) : undefined)!
 }
 
 /**
@@ -33,20 +36,21 @@ function rpcAddress(settings: Settings): string {
  * app.useJobQueue(rrJobQueue(app.settings))
  */
 export function rrJobQueue(settings: Settings, options: RrJobQueueOptions = {}): JobQueue {
-  const clients = new Map<string, RpcClient>()
-  const clientFor = (address: string): RpcClient => {
-    let c = clients.get(address)
-    if (!c) {
-      c = new RpcClient(address, { timeoutMs: options.timeoutMs ?? 5000, connectAttempts: 2 })
-      clients.set(address, c)
+  // per address: memory-pipeline pushes keep an outbox copy until a consumer finished the job
+  const producers = new Map<string, OutboxProducer>()
+  const producerFor = (address: string): OutboxProducer => {
+    let p = producers.get(address)
+    if (!p) {
+      p = outboxProducer(new RpcClient(address, { timeoutMs: options.timeoutMs ?? 5000, connectAttempts: 2 }))
+      producers.set(address, p)
     }
-    return c
+    return p
   }
   return {
     async push(job: MoonlightJob): Promise<string> {
       const cfg = jobsConfig(settings)
       const body = { service: job.service, action: job.action, payload: job.payload, switch: job.switch }
-      return jobs(clientFor(rpcAddress(settings))).push(cfg.task, body, { pipeline: cfg.pipeline })
+      return producerFor(rpcAddress(settings)).push(cfg.task, Buffer.from(JSON.stringify(body)), { pipeline: cfg.pipeline })
     },
   }
 }

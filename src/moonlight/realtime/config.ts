@@ -4,6 +4,8 @@
  * @module
  */
 import { isTruthy, type Settings } from '../../config/settings.js'
+import { rrRpcAddress } from '../settings/rpc.js'
+import { DEFAULT_RPC_ADDRESS } from '../../config/rr-rpc.js'
 
 /** `[realtime]` as read now. */
 export interface RealtimeConfig {
@@ -11,7 +13,7 @@ export interface RealtimeConfig {
   enabled: boolean
   /** `CHANNEL_PREFIX`; default `moonlight` (channels like `moonlight:tasks`). */
   channelPrefix: string
-  /** `RPC`: rr's RPC address for publishing; default the worker's RR_RPC, else tcp://127.0.0.1:6001. */
+  /** rr's RPC address for publishing: inside rr the worker's RR_RPC (a different `RPC` is logged once), else `RPC`, else tcp://127.0.0.1:6001. */
   rpc: string
   /** `ALLOW_ANONYMOUS`: connections without a token are accepted as anonymous; default true. */
   allowAnonymous: boolean
@@ -32,7 +34,7 @@ export function realtimeConfig(settings: Settings): RealtimeConfig {
   return {
     enabled: isTruthy(get('ENABLED') ?? settings.env('REALTIME_ENABLED')),
     channelPrefix: prefix,
-    rpc: get('RPC') ?? settings.env('RR_RPC') ?? 'tcp://127.0.0.1:6001',
+    rpc: rrRpcAddress('realtime', get('RPC'), settings.env('RR_RPC') ?? DEFAULT_RPC_ADDRESS)!,
     allowAnonymous: anon === undefined ? true : isTruthy(anon),
     websocketUrl: get('WEBSOCKET_URL') ?? settings.env('REALTIME_WEBSOCKET_URL') ?? null,
   }

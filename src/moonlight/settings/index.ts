@@ -5,3 +5,4 @@
 export { SettingsSnapshot } from './snapshot.js'
 export { debugFlag, apiBaseOf, classicStatusOf } from './flags.js'
 export { jobsConfig, jobsGateOpen, type JobsConfig, type JobQueue } from './jobs.js'
+export { rrRpcAddress } from './rpc.js'

@@ -6,6 +6,7 @@
  */
 import type { Settings } from '../../config/settings.js'
 import { isTruthy } from '../../config/settings.js'
+import { DEFAULT_RPC_ADDRESS } from '../../config/rr-rpc.js'
 export type { JobQueue } from '../core/defer.js'
 
 /** `[jobs]` as read now (fresh from settings.ini). */
@@ -22,7 +23,7 @@ export function jobsConfig(settings: Settings): JobsConfig {
   return {
     enabled: isTruthy(get('ENABLED') ?? settings.env('JOBS_ENABLED')),
     pipeline: get('PIPELINE') ?? 'moonlight',
-    rpc: get('RPC') ?? 'tcp://127.0.0.1:6001',
+    rpc: get('RPC') ?? DEFAULT_RPC_ADDRESS,
     task: get('TASK') ?? 'moonlight.dispatch',
   }
 }

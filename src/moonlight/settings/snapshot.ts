@@ -1,24 +1,23 @@
 /**
  * One consistent, cheap view of the settings for one request. Settings re-checks the files with a
  * `stat` on every read; a request reads a dozen keys (maintenance, CORS, codes, debug…), so it takes
- * a snapshot once (two stats) and reads from memory. Still fresh per request: a change to
- * settings.ini or .env applies from the next request on.
+ * a snapshot once (one stat per file, no exception for a missing .env) and reads from memory, the
+ * environment variables included. Still fresh per request: a change to settings.ini, .env or
+ * process.env applies from the next request on.
  * @module
  */
-import { existsSync } from 'node:fs'
 import { Settings, type Sections } from '../../config/settings.js'
 
-/** Settings frozen at construction: sections() and dotenv() answer from memory. */
+/** Settings frozen at construction: sections(), dotenv() and env() answer from memory. */
 export class SettingsSnapshot extends Settings {
   readonly #sections: Sections
   readonly #dotenv: Record<string, string>
+  readonly #env = new Map<string, string | undefined>()
 
   constructor(base: Settings) {
     super(base.root)
     this.#sections = base.sections()
-    // Settings.dotenv() stats with an exception when the file is missing (common in production,
-    // where the environment holds the values); existsSync answers that case without one.
-    this.#dotenv = existsSync(base.envPath) ? base.dotenv() : {}
+    this.#dotenv = base.dotenv()
   }
 
   override sections(): Sections {
@@ -27,5 +26,12 @@ export class SettingsSnapshot extends Settings {
 
   override dotenv(): Record<string, string> {
     return this.#dotenv
+  }
+
+  override env(name: string): string | undefined {
+    if (this.#env.has(name)) return this.#env.get(name)
+    const v = super.env(name)
+    this.#env.set(name, v)
+    return v
   }
 }
