@@ -4,8 +4,8 @@
  *
  * `integer`/`int`/`numeric`/`number`/`float` → number, `boolean`/`bool` → boolean, `array` →
  * unknown[], `in:a,b` → `'a' | 'b'`, `string`/`email`/`url`/`date`/… → string, anything else →
- * unknown. A field is required when its rules say `required` (and not `nullable`/`sometimes`);
- * `nullable` also admits null. A rule string the checker cannot see (built at run time, typed
+ * unknown. A field is required exactly when its rules say `required`, as the validator decides;
+ * otherwise (`sometimes`, `nullable`, or no `required`) it is optional, and `nullable` admits null. A rule string the checker cannot see (built at run time, typed
  * `string`) gives an optional field of type unknown.
  * @module
  */
@@ -55,16 +55,8 @@ export type FieldType<Spec> = string extends RuleUnion<Spec>
 
 type WithNull<T, Spec> = 'nullable' extends RuleUnion<Spec> ? T | null : T
 
-/** True when the field must be sent. */
-export type IsRequired<Spec> = string extends RuleUnion<Spec>
-  ? false
-  : 'required' extends RuleUnion<Spec>
-    ? 'nullable' extends RuleUnion<Spec>
-      ? false
-      : 'sometimes' extends RuleUnion<Spec>
-        ? false
-        : true
-    : false
+/** True when the field must be sent: its rules say `required` (the validator then refuses a missing, null or empty value). */
+export type IsRequired<Spec> = string extends RuleUnion<Spec> ? false : 'required' extends RuleUnion<Spec> ? true : false
 
 type Flat<T> = { [K in keyof T]: T[K] } & {}
 

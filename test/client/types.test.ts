@@ -49,7 +49,7 @@ describe('rule strings → TypeScript types', () => {
     const api = createClient<typeof notes>('')
     expectTypeOf(api.note.add).returns.resolves.toEqualTypeOf<{ id: number; text: string }>()
     expectTypeOf(api.note.untyped).returns.resolves.toEqualTypeOf<unknown>()
-    expectTypeOf(api.note.add).parameter(0).toEqualTypeOf<{ text: string; tags?: unknown[]; pinned?: boolean | null; level?: 'low' | 'high' }>()
+    expectTypeOf(api.note.add).parameter(0).toEqualTypeOf<{ text: string; level: 'low' | 'high'; tags?: unknown[]; pinned?: boolean | null }>()
     const v2 = api.$switch('v2')
     expectTypeOf(v2.note.archive).returns.resolves.toEqualTypeOf<{ archived: true }>()
     expectTypeOf(v2.$version).toEqualTypeOf<'v2'>()

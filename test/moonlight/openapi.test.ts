@@ -76,15 +76,14 @@ describe('OpenAPI document', () => {
     const app = createDeskflowApp({ root })
     const doc = app.openapi({ servers: ['http://127.0.0.1:8000'] }) as any
     const result = await validate(structuredClone(doc))
-    expect(result.errors ?? []).toEqual([])
-    expect(result.valid).toBe(true)
+    expect(result.valid ? [] : result.errors).toEqual([])
     const create = doc.components.schemas['v1.task.create.request']
     expect(create.required).toEqual(['service', 'action', 'title'])
     expect(create.properties.status.enum).toEqual(['open', 'done', 'archived'])
     expect(create.properties.project_id.type).toBe('integer')
     // A document that breaks the spec is refused by the same validator (the check can fail).
     const broken = structuredClone(doc)
-    delete broken.paths['/api/v1/#task.create'].post.responses
+    broken.paths['/api/v1/#task.create'].post.responses = { '200': { content: {} } } // a response without its description
     expect((await validate(broken)).valid).toBe(false)
     await app.close()
   })
