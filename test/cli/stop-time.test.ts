@@ -1,8 +1,10 @@
 /**
  * How long a stop takes with the default .rr.yaml (the one rr:setup writes, a memory jobs pipeline
  * included): rr's jobs plugin holds its Stop for all of endure.grace_period, so the default keeps
- * that short. Walks it as a user does: runserver --detach, a request, stopserver; and Ctrl+C on a
- * foreground runserver.
+ * that short (asserted on the template). Walks it as a user does: runserver --detach, a request,
+ * stopserver; and Ctrl+C on a foreground runserver. Each must end as a graceful stop by rr itself:
+ * no escalation, exit 0, nothing left running. (No wall-clock bound: on a loaded machine that would
+ * test the machine; the figures are in README/RELIABILITY.)
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -27,29 +29,25 @@ async function templateProject() {
 }
 
 describe('stopping rr with the default .rr.yaml (memory jobs pipeline)', () => {
-  it('stopserver returns after about the 3 s grace period, not the 10 s it used to take; nothing left behind', async () => {
+  it('stopserver ends with rr\'s own graceful stop, no escalation; nothing left behind', async () => {
     const { p, http } = await templateProject()
     const start = await p.run(['runserver', '--detach'])
     expect(start.exitCode, start.stdout + start.stderr).toBe(0)
     expect((await get(http, '/api/v1/ping')).status).toBe(200)
-    const t0 = performance.now()
     const stop = await p.run(['stopserver'])
-    const took = performance.now() - t0
+    expect(stop.exitCode, stop.stdout + stop.stderr).toBe(0)
     expect(stop.stdout).toContain('RoadRunner stopped.')
-    expect(took).toBeGreaterThan(2_500) // the jobs plugin still holds the grace period
-    expect(took).toBeLessThan(8_000)
+    expect(stop.stdout).not.toMatch(/did not stop within|second SIGTERM|SIGKILL|forced/)
     expect(projectProcesses(p.dir)).toEqual([])
   })
 
-  it('Ctrl+C on a foreground runserver exits 0 after about the grace period', async () => {
+  it('Ctrl+C on a foreground runserver is a graceful stop: exit 0, nothing left behind', async () => {
     const { p, http } = await templateProject()
     const run = startCli(p, ['runserver'])
     await run.waitFor(/Press Ctrl\+C to stop/)
     expect((await get(http, '/api/v1/ping')).status).toBe(200)
-    const t0 = performance.now()
     run.proc.kill('SIGINT')
     expect((await run.proc).exitCode).toBe(0)
-    expect(performance.now() - t0).toBeLessThan(8_000)
     expect(projectProcesses(p.dir)).toEqual([])
   })
 })

@@ -16,7 +16,7 @@ import { detectTarget, describeTarget } from '../setup/platform.js'
 import { chooseAsset, listReleases, UnreachableError } from '../setup/github.js'
 import { download } from '../setup/download.js'
 import { extractRr } from '../setup/archive.js'
-import { progressBar } from '../setup/progress.js'
+import { buildProgress, PIPE_INTERVAL_MS, progressBar } from '../setup/progress.js'
 import { buildWithGo, GO_BUILD_VERSION, hasGo } from '../setup/go-build.js'
 import { parseVersion, versionMatcher } from '../setup/version.js'
 import { ensureEnvFile } from '../setup/env-file.js'
@@ -80,7 +80,16 @@ async function fromGo(ctx: CommandContext, dest: string, constraint: string): Pr
     throw new CliError('RR_ERR_GO_VERSION', `The Go build makes RoadRunner ${GO_BUILD_VERSION} only, which does not match "${constraint}".\nUse --source=github for other versions.`)
   }
   ctx.stdout.write(`==> Building RoadRunner ${GO_BUILD_VERSION} from the Go module proxy (the first build takes a few minutes)\n`)
-  const built = await buildWithGo(ctx.env, (l) => ctx.stdout.write(`  ${l}\n`), ctx.signal)
+  const tty = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY)
+  const progress = buildProgress(ctx.stdout, tty)
+  const timer = setInterval(() => progress.tick(), tty ? 1000 : PIPE_INTERVAL_MS)
+  let built: string
+  try {
+    built = await buildWithGo(ctx.env, (l) => progress.line(l), ctx.signal)
+  } finally {
+    clearInterval(timer)
+    progress.end()
+  }
   const tmp = `${dest}.tmp-${process.pid}`
   try {
     copyFileSync(built, tmp)

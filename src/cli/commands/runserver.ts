@@ -11,11 +11,13 @@ import { str } from '../_args.js'
 import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
 import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
-import { probePort, waitAccepting } from '../_net.js'
+import { probePort } from '../_net.js'
 import { isAlive, startTime } from '../_process.js'
 import { painter, useColor } from '../_color.js'
 import { rpcExposureWarning } from '../rpc-exposure.js'
 import { checkWorkerServes } from '../worker-check.js'
+import { explainStartFailure, stripAnsi } from '../rr-failure.js'
+import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../listener-check.js'
 
 
 /** Whether `dir` or a parent has node_modules/<name>. */
@@ -84,7 +86,24 @@ async function checkPort(addr: ResolvedAddress): Promise<void> {
   }
 }
 
-async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean, args: string[], ctx: CommandContext, name: string): Promise<number> {
+function configName(paths: ProjectPaths): string {
+  return relative(paths.root, paths.config) || '.rr.yaml'
+}
+
+/** rr ended during start: its last log lines, then the cause and fix when known. */
+function startFailed(paths: ProjectPaths, ctx: CommandContext, how: string): CliError {
+  const tail = lastLines(paths.logFile, 15).map((l) => (useColor(ctx.stderr, ctx.env) ? l : stripAnsi(l)))
+  const why = explainStartFailure(tail, configName(paths))
+  return new CliError(
+    'RR_ERR_START_FAILED',
+    `RoadRunner exited during start (${how}).\n` +
+      (tail.length ? `Last lines of ${paths.logFile}:\n${tail.map((l) => `  ${l}`).join('\n')}\n` : '') +
+      (why ? `${why}\n` : '') +
+      `Full log: npx pionia runserver:logs --no-follow`,
+  )
+}
+
+async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean, listeners: Listener[], args: string[], ctx: CommandContext, name: string): Promise<number> {
   const paint = painter(useColor(ctx.stdout, ctx.env))
   const running = recordedInstance(paths)
   if (running !== undefined) {
@@ -100,16 +119,9 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
     ctx.stdout.write(`Removed stale pid file ${paths.pidFile} (pid ${stale ?? '?'} is not a running RoadRunner).\n`)
   }
   if (http) await checkPort(addr)
+  await checkListeners(listeners, configName(paths))
   const started = await startDetached(paths, args, { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address })
-  if (!started.ok) {
-    const tail = lastLines(paths.logFile, 15)
-    throw new CliError(
-      'RR_ERR_START_FAILED',
-      `RoadRunner exited during start (exit code ${started.exitCode ?? 'unknown'}).\n` +
-        (tail.length ? `Last lines of ${paths.logFile}:\n${tail.map((l) => `  ${l}`).join('\n')}\n` : '') +
-        `Full log: npx pionia runserver:logs --no-follow`,
-    )
-  }
+  if (!started.ok) throw startFailed(paths, ctx, `exit code ${started.exitCode ?? 'unknown'}`)
   writeRuntime(paths, {
     http_address: addr.address,
     host: addr.host,
@@ -122,7 +134,24 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
     binary: paths.binary,
     started_at: new Date().toISOString(),
   })
-  const listening = !http || (await waitAccepting(addr.host, addr.port, 15_000, () => !isAlive(started.pid)))
+  // Success only once rr is up: status /ready when configured, else the first HTTP answer.
+  const ready = await waitReady(
+    { status: listeners.find((l) => l.key === 'status.address'), http: http ? addr : undefined, rpc: listeners.find((l) => l.key === 'rpc.listen') },
+    () => !isAlive(started.pid),
+    60_000,
+  )
+  if (ready === 'dead') {
+    rmSync(paths.pidFile, { force: true })
+    rmSync(paths.runtimeFile, { force: true })
+    throw startFailed(paths, ctx, 'it stopped before it was ready')
+  }
+  if (ready === 'timeout') {
+    throw new CliError(
+      'RR_ERR_NOT_READY',
+      `RoadRunner (pid ${started.pid}) is running but not ready after 60 s (no answer on ${http ? `http://${addr.address}` : 'its listeners'}).\n` +
+        'Look at its log: npx pionia runserver:logs --no-follow; stop it with: npx pionia stopserver',
+    )
+  }
   ctx.stdout.write(
     [
       paint('green', `RoadRunner started in background for ${name}`),
@@ -130,7 +159,6 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
       `  PID:      ${started.pid}`,
       `  PID file: ${paths.pidFile}`,
       `  Log:      ${paths.logFile}`,
-      ...(listening ? [] : [paint('yellow', `  Not accepting connections on ${addr.address} yet: check npx pionia runserver:logs`)]),
       'Stop with: npx pionia stopserver',
       '',
     ].join('\n'),
@@ -185,9 +213,11 @@ Options:
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
     const name = appName(paths.root, ctx.env)
-    if (values.detach) return detach(paths, addr, http, args, ctx, name)
+    const listeners = configListeners(withOverrides(readRrConfig(paths), overrides))
+    if (values.detach) return detach(paths, addr, http, listeners, args, ctx, name)
 
     if (http) await checkPort(addr)
+    await checkListeners(listeners, configName(paths))
     const color = useColor(ctx.stdout, ctx.env)
     const paint = painter(color)
     ctx.stdout.write(
@@ -201,14 +231,26 @@ Options:
         '',
       ].join('\n'),
     )
+    // rr's last lines, to explain a failed start (kept only until rr has run for a while).
+    const last: string[] = []
+    const began = Date.now()
     const code = await runForeground(paths, {
       args,
       env: { ...rrEnv(ctx.env), PIONIA_HTTP_ADDRESS: addr.address },
       raw: Boolean(values.raw),
       color,
-      write: (line) => ctx.stdout.write(`${line}\n`),
+      write: (line) => {
+        const out = color ? line : stripAnsi(line)
+        if (Date.now() - began < 60_000) {
+          last.push(out)
+          if (last.length > 30) last.shift()
+        }
+        ctx.stdout.write(`${out}\n`)
+      },
       signal: ctx.signal,
     })
+    const why = code !== 0 && !ctx.signal.aborted ? explainStartFailure(last, relative(paths.root, paths.config) || '.rr.yaml') : undefined
+    if (why) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', why)}\n`)
     return code
   },
 })

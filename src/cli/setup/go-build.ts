@@ -37,11 +37,11 @@ export function hasGo(env: NodeJS.ProcessEnv): boolean {
   return false
 }
 
-/** Runs scripts/build-rr, passing each progress line to `onLine`; resolves with the binary path. */
+/** Runs scripts/build-rr (`go build -v`), passing each output line to `onLine`; resolves with the binary path. */
 export function buildWithGo(env: NodeJS.ProcessEnv, onLine: (line: string) => void, signal?: AbortSignal): Promise<string> {
   const script = join(packageRoot(), 'scripts', 'build-rr')
   return new Promise((res, rej) => {
-    const child = spawn('bash', [script], { env: { ...env, RR_BUILD_VERSION: GO_BUILD_VERSION }, stdio: ['ignore', 'pipe', 'pipe'], signal })
+    const child = spawn('bash', [script], { env: { ...env, RR_BUILD_VERSION: GO_BUILD_VERSION, RR_BUILD_VERBOSE: '1' }, stdio: ['ignore', 'pipe', 'pipe'], signal })
     let stdout = ''
     let partial = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
