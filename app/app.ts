@@ -12,14 +12,18 @@ import { requestId } from './middleware/request-id.js'
 import { realtimePage } from '../src/moonlight/realtime/index.js'
 import { countCalls } from './request-metrics.js'
 
+/** DeskFlow's services, per switch (the typed client reads them: `createClient<DeskflowApp>()`). */
+const switches = () => ({ v1: countCalls({ task: TaskService, member: MemberService, project: ProjectService, mail: MailService }) })
+
+/** The app's type, for `createClient<DeskflowApp>(baseUrl)` (pionia/client). */
+export type DeskflowApp = Moonlight<ReturnType<typeof switches>>
+
 /** Builds the app for the project at `root` (default: the current directory). */
-export function createDeskflowApp(options: { root?: string } = {}): Moonlight {
+export function createDeskflowApp(options: { root?: string } = {}): DeskflowApp {
   const jwt = jwtAuthentication()
-  const app: Moonlight = createApp({
+  const app: DeskflowApp = createApp({
     root: options.root,
-    switches: {
-      v1: countCalls({ task: TaskService, member: MemberService, project: ProjectService, mail: MailService }),
-    },
+    switches: switches(),
     // A valid JWT counts only while its member still exists: a deleted member's token is refused.
     auth: [
       {

@@ -106,6 +106,6 @@ function counted(alias: string, cls: ServiceClass): ServiceClass {
 }
 
 /** A switch's services, each counting its calls. */
-export function countCalls(services: SwitchMap): SwitchMap {
-  return Object.fromEntries(Object.entries(services).map(([alias, cls]) => [alias, counted(alias, cls)]))
+export function countCalls<M extends SwitchMap>(services: M): M {
+  return Object.fromEntries(Object.entries(services).map(([alias, cls]) => [alias, counted(alias, cls)])) as M
 }

@@ -3,7 +3,7 @@
  * the layer order, and no files may import each other in a circle (type-only imports count: a
  * circle of types is still a circle for a reader).
  *
- *   base (util, config, generated) ← goridge ← relay ← {worker, rpc} ← {http, jobs, centrifugo, grpc, tcp}
+ *   base (util, config, generated, client) ← goridge ← relay ← {worker, rpc} ← {http, jobs, centrifugo, grpc, tcp}
  *   ← moonlight ← serve.ts ← index.ts, cli
  *
  * Inside src/moonlight the stages have their own order:
@@ -24,6 +24,8 @@ const src = join(root, 'src')
 /** Top-level layers of src/ (a folder, or a root file without its extension). */
 const LAYERS: Record<string, number> = {
   util: 0, config: 0, generated: 0,
+  // pionia/client imports nothing outside itself (the app is seen through its type only).
+  client: 0,
   goridge: 1,
   relay: 2,
   worker: 3, rpc: 3,

@@ -6,7 +6,7 @@ import { Service, response, BadRequestError, type RequestData } from '../../src/
 
 export class MailService extends Service {
   static override description = 'Outgoing mail'
-  static override actions = { send_welcome: { summary: 'Send the welcome email to `email`' } }
+  static override actions = { send_welcome: { summary: 'Send the welcome email to `email`' } } as const
 
   async sendWelcomeAction(data: RequestData) {
     const email = data.getString('email')?.trim()

@@ -23,7 +23,7 @@ export class MemberService extends Service {
     login: { summary: 'Exchange email + password for a token', rules: { email: 'required|email', password: 'required|string' } },
     profile: { summary: 'The logged-in member', authenticated: true },
     invite: { summary: 'Send a welcome email (as a background job)', authenticated: true, rules: { email: 'required|email' } },
-  }
+  } as const
 
   async loginAction(data: RequestData) {
     const email = data.getString('email')!.toLowerCase()

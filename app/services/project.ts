@@ -17,5 +17,5 @@ export class ProjectService extends GenericService {
     create: { summary: 'Create a project', rules: { name: 'required|string|min:3|max:120', client: 'string|max:120', status: STATUSES } },
     update: { summary: 'Change name, client or status', rules: { id: 'required|integer', name: 'string|min:3|max:120', client: 'string|max:120', status: STATUSES } },
     delete: { summary: 'Delete a project', rules: { id: 'required|integer' } },
-  }
+  } as const
 }

@@ -15,23 +15,25 @@ import { cache } from '../../src/moonlight/index.js'
 const taskLists = () => cache().group('tasks')
 
 export const TASK_STATUSES = ['open', 'done', 'archived'] as const
+/** Written out (not joined from TASK_STATUSES) so the typed client sees `'open' | 'done' | 'archived'`. */
+const STATUS_RULE = 'in:open,done,archived'
 
 export class TaskService extends Service {
   static override description = 'Tasks on the DeskFlow board'
   static override actions = {
-    list: { summary: 'List tasks, optionally by status', rules: { status: `in:${TASK_STATUSES.join(',')}` } },
+    list: { summary: 'List tasks, optionally by status (limit 1..100, offset)', rules: { status: STATUS_RULE, limit: 'integer', offset: 'integer' } },
     create: {
       summary: 'Create a task (login required)',
       authenticated: true,
-      rules: { title: 'required|string|min:3|max:200', status: `in:${TASK_STATUSES.join(',')}`, project_id: 'integer' },
+      rules: { title: 'required|string|min:3|max:200', status: STATUS_RULE, project_id: 'integer' },
     },
     update: {
       summary: 'Change a task’s title, status or assignee (login required)',
       authenticated: true,
-      rules: { id: 'required|integer', title: 'string|min:3|max:200', status: `in:${TASK_STATUSES.join(',')}`, assignee: 'email' },
+      rules: { id: 'required|integer', title: 'string|min:3|max:200', status: STATUS_RULE, assignee: 'email' },
     },
     delete: { summary: 'Delete a task (login required)', authenticated: true, rules: { id: 'required|integer' } },
-  }
+  } as const
 
   async listAction(data: RequestData) {
     const page = readPage(data)

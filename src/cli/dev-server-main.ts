@@ -5,10 +5,10 @@
  * @module
  */
 import { parseArgs } from 'node:util'
-import { pathToFileURL } from 'node:url'
 import { resolve } from 'node:path'
 import { createNodeServer, listenWithTries, type Fetchable } from '../http/node-server.js'
 import { describe } from '../util/describe.js'
+import { loadApp, noAppMessage } from './load-app.js'
 
 /** Messages sent to the parent process. */
 export type DevServerMessage =
@@ -27,16 +27,8 @@ function fail(code: string, message: string): never {
   process.exit(1)
 }
 
-/** A module's app: default export or `app`, either an app or a factory returning one. */
-async function loadApp(file: string): Promise<Fetchable & { close?: () => unknown }> {
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
-  for (const candidate of [mod.default, mod.app]) {
-    const value = typeof candidate === 'function' && !(candidate as { prototype?: { fetch?: unknown } }).prototype?.fetch
-      ? await (candidate as () => unknown)()
-      : candidate
-    if (value && typeof (value as Fetchable).fetch === 'function') return value as Fetchable
-  }
-  fail('E_NO_APP', `${file} exports no Moonlight app: export default createApp(...) (or a function returning one), or export const app = ...`)
+async function appOf(file: string): Promise<Fetchable & { close?: () => unknown }> {
+  return (await loadApp(file)) ?? fail('E_NO_APP', noAppMessage(file))
 }
 
 const { values } = parseArgs({
@@ -44,7 +36,7 @@ const { values } = parseArgs({
   strict: true,
 })
 process.env.PIONIA_RUNTIME ??= 'serve'
-const app = await loadApp(resolve(values.app!))
+const app = await appOf(resolve(values.app!))
 const server = createNodeServer(app, {
   onAccess: (e) => send({ type: 'access', ...e }),
   onError: (err) => process.stderr.write(`[pionia] request failed: ${describe(err)}\n`),

@@ -14,8 +14,8 @@ import { currentApp, registerApp } from './core/current.js'
 import { createScope, currentScope, flushScope, runInScope, type DeferScope, type JobQueue, type MoonlightJob } from './core/defer.js'
 import { ExceptionPipeline, type ExceptionOptions } from './core/exceptions.js'
 import type { AuthBackend } from './auth/backends.js'
-import { catalogOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
-import { httpFront, type Middleware } from './http/index.js'
+import { catalogOf, openapiOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
+import { httpFront, maintenanceState, type Middleware } from './http/index.js'
 import { SettingsSnapshot, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen } from './settings/index.js'
 import { ConnectionManager } from './db/connection-manager.js'
 import type { Connection } from './db/connection.js'
@@ -25,8 +25,11 @@ import { startupChecks } from './auth/startup-checks.js'
 export type { DispatchCall } from './core/context.js'
 export type { SwitchMap } from './dispatch/index.js'
 
+/** Switches as declared: version → services (kept literal so `pionia/client` can read them). */
+export type Switches = Record<string, SwitchMap>
+
 /** Options of `createApp`. */
-export interface AppOptions {
+export interface AppOptions<S extends Switches = Switches> {
   /** Project root holding `environment/` (default: the current directory; rr starts workers there). */
   root?: string
   /** Settings instance to use (default: `new Settings(root)`). */
@@ -34,7 +37,7 @@ export interface AppOptions {
   /** App name (default: env APP_NAME, else `pionia`); used in logs and pages. */
   name?: string
   /** Switches: version → services. More can be added with `app.switch()`. */
-  switches?: Record<string, SwitchMap>
+  switches?: S
   /** Auth backends, tried in order. */
   auth?: AuthBackend[]
   middleware?: Middleware[]
@@ -51,8 +54,13 @@ export function moonlight(): Moonlight {
   return currentApp() as Moonlight
 }
 
-/** See the module doc; create with `createApp()`. */
-export class Moonlight implements MoonlightApp {
+/**
+ * See the module doc; create with `createApp()`. `S` is the switches as declared (type only): it is
+ * what `createClient<typeof app>()` (pionia/client) reads the services, actions and rules from.
+ */
+export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
+  /** Type only, never set: the declared switches, for `pionia/client`'s types. */
+  declare readonly '~switches': S
   readonly #base: Settings
   readonly logger: Logger
   readonly name: string
@@ -68,7 +76,7 @@ export class Moonlight implements MoonlightApp {
   readonly #flushing = new Set<Promise<void>>()
   readonly #onDatabaseOpen: AppOptions['onDatabaseOpen']
 
-  constructor(options: AppOptions = {}) {
+  constructor(options: AppOptions<S> = {}) {
     this.#base = options.settings ?? new Settings(options.root ?? process.cwd())
     this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
     const hide = this.#base.get('logging', 'HIDE_IN_LOGS')
@@ -193,6 +201,33 @@ export class Moonlight implements MoonlightApp {
     return catalogOf(this.services(version), version)
   }
 
+  /**
+   * The OpenAPI 3.1 document of every switch, service and action (what `__openapi.json` and
+   * `npx pionia openapi` give): request schemas from the rules, auth, the envelope, the error codes.
+   */
+  openapi(options: { servers?: string[]; version?: string } = {}): Record<string, unknown> {
+    const s = this.settings
+    const code = (key: string, fallback: number): number => {
+      const v = Number(s.get('server', key) ?? s.env(key) ?? fallback)
+      return Number.isInteger(v) ? v : fallback
+    }
+    return openapiOf({
+      title: this.name,
+      version: options.version ?? s.env('APP_VERSION') ?? '1.0.0',
+      apiBase: this.apiBase,
+      switches: this.switches().map((v) => [v, this.services(v)]),
+      servers: options.servers,
+      codes: {
+        unauthenticated: code('UNAUTHENTICATED_CODE', 401),
+        unauthorized: code('UNAUTHORIZED_CODE', 403),
+        notFound: code('NOT_FOUND_CODE', 404),
+        validation: 422,
+        serverError: code('SERVER_ERROR_CODE', 500),
+        maintenance: maintenanceState(s).code,
+      },
+    })
+  }
+
   // --- calls without HTTP: they enter at call resolution ---------------------------------------
 
   /**
@@ -311,6 +346,6 @@ export class Moonlight implements MoonlightApp {
  * export const app = createApp({ switches: { v1: { task: TaskService } }, auth: [jwtAuthentication()] })
  * // rr: serve({ http: app }); tests: await app.fetch(new Request('http://localhost/api/v1/ping'))
  */
-export function createApp(options: AppOptions = {}): Moonlight {
-  return new Moonlight(options)
+export function createApp<S extends Switches = Switches>(options: AppOptions<S> = {}): Moonlight<S> {
+  return new Moonlight<S>(options)
 }

@@ -3,7 +3,7 @@
  * serve it with rr (`serve({ http: app })`), node:http (`npx pionia serve`) or call `app.fetch()` in tests.
  * @module
  */
-export { createApp, moonlight, Moonlight, type AppOptions, type DispatchCall, type SwitchMap } from './app.js'
+export { createApp, moonlight, Moonlight, type AppOptions, type DispatchCall, type SwitchMap, type Switches } from './app.js'
 export { response, isEnvelope, type Envelope } from './core/envelope.js'
 export {
   HttpError,

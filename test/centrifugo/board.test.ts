@@ -56,13 +56,22 @@ test('the app serves the board, its config and the centrifuge-js bundle', async 
   const page = await send('/board/')
   expect(page.status).toBe(200)
   expect(page.headers.get('content-type')).toMatch(/text\/html/)
-  expect(await page.text()).toContain('<script src="centrifuge.js"></script>')
+  const html = await page.text()
+  expect(html).toContain('<script src="centrifuge.js"></script>')
+  expect(html).toContain('<script type="module" src="board.js"></script>')
   const config = await (await send('/board/config.json')).json()
   expect(config).toEqual({ enabled: true, websocket: stack.centrifugo.wsUrl, channels: ['moonlight:tasks'], api: '/api/v1/' })
   const bundle = await send('/board/centrifuge.js')
   expect(bundle.headers.get('content-type')).toMatch(/javascript/)
   expect((await bundle.text()).length).toBeGreaterThan(50_000)
   expect((await send('/board/board.js')).status).toBe(200)
+  // pionia/client as one browser ES module, which board.js imports.
+  const client = await send('/board/pionia-client.js')
+  expect(client.headers.get('content-type')).toMatch(/javascript/)
+  const clientJs = await client.text()
+  expect(clientJs).toMatch(/export\s*\{[^}]*createClient/)
+  expect(clientJs).toContain('MoonlightError')
+  expect(clientJs).not.toMatch(/node:|process\.env/)
   // An encoded ../ must not leave the board directory (app/public/board/../../app.ts exists).
   const escape = await send('/board/..%2f..%2fapp.ts')
   expect(escape.status).toBe(404)
@@ -79,14 +88,19 @@ test('the board answers /board (as the README links it) with a redirect to /boar
 test.each(['/board', '/board/'])('opened at %s in Chromium, the board goes live and lists the tasks', async (path) => {
   const page = await browser.newPage()
   const failed: string[] = []
+  const loaded: string[] = []
   page.on('response', (r) => {
     if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+    else loaded.push(`${r.request().method()} ${new URL(r.url()).pathname}`)
   })
   await page.goto(`http://127.0.0.1:${stack.ports.http}${path}`)
   await page.waitForSelector('body[data-state="live"]', { timeout: 30_000 })
   expect(new URL(page.url()).pathname).toBe('/board/')
   await expect(page.locator('#tasks').textContent()).resolves.toContain('Review homepage mockups')
   expect(failed).toEqual([])
+  // The list came through pionia/client: the module loaded, then its POST to the switch.
+  expect(loaded).toContain('GET /board/pionia-client.js')
+  expect(loaded).toContain('POST /api/v1/')
   await page.close()
 })
 

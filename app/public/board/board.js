@@ -1,7 +1,9 @@
-// The DeskFlow board: lists tasks through the Moonlight API and adds new ones live from Centrifugo.
-// Plain browser JavaScript (no build step); `Centrifuge` comes from centrifuge.js, served next to it.
-(function () {
-  'use strict'
+// The DeskFlow board: lists tasks through the Moonlight API (with pionia/client, served next to this
+// file as pionia-client.js) and adds new ones live from Centrifugo. A browser ES module, no build
+// step; `Centrifuge` comes from centrifuge.js, loaded before it.
+import { createClient } from './pionia-client.js'
+
+{
   const rows = document.getElementById('tasks')
   const status = document.getElementById('status')
   const shown = new Set()
@@ -25,15 +27,12 @@
     rows.appendChild(tr)
   }
 
-  async function listTasks(api) {
-    const res = await fetch(api, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ service: 'task', action: 'list', limit: 100 }),
-    })
-    const envelope = await res.json()
-    if (envelope.returnCode !== 0) throw new Error(envelope.returnMessage || 'task.list failed')
-    for (const task of envelope.returnData.tasks) addTask(task, false)
+  async function listTasks(apiPath) {
+    // config.api is `<API_BASE><switch>/`, e.g. /api/v1/: the client's apiBase and version.
+    const [, apiBase, version] = /^(.*\/)([^/]+)\/$/.exec(apiPath) || [null, '/api/', 'v1']
+    const api = createClient(location.origin, { apiBase, version })
+    const { tasks } = await api.task.list({ limit: 100 })
+    for (const task of tasks) addTask(task, false)
   }
 
   async function start() {
@@ -60,4 +59,4 @@
   }
 
   start().catch((err) => setState('error', String(err && err.message ? err.message : err)))
-})()
+}

@@ -17,6 +17,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   'maintenance:off': () => import('./maintenance-off.js'),
   optimize: () => import('./optimize.js'),
   'optimize:clear': () => import('./optimize-clear.js'),
+  openapi: () => import('./openapi.js'),
 }
 
 /** alias → registered name (each command file lists the same aliases in its `aliases`). */

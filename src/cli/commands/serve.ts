@@ -49,7 +49,7 @@ function childEntry(): string {
 }
 
 /** The tsx loader as a file URL (resolved from this package, so the project needs no tsx of its own). */
-function tsxLoader(): string {
+export function tsxLoader(): string {
   if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx')
   // Test runners that rewrite import.meta lack resolve(): locate the package instead.
   return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href

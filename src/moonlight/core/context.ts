@@ -51,6 +51,8 @@ export interface MoonlightApp {
   onShutdown(fn: () => unknown): this
   renderError(err: unknown): Envelope
   catalog(version?: string): Record<string, unknown>
+  /** The OpenAPI 3.1 document of every switch (served as `__openapi.json`). */
+  openapi(): Record<string, unknown>
   fetch(request: Request): Promise<Response>
   close(): Promise<void>
 }

@@ -12,6 +12,7 @@ export { resolveCall, type CallEnv, type CallHooks, type ResolvedCall } from './
 export { invokeAction } from './invoke.js'
 export { SwitchRegistry, type SwitchMap } from './registry.js'
 export { catalogOf } from './catalog.js'
+export { openapiOf, type OpenApiInput, type ErrorCodes } from './openapi.js'
 export { Service, enforceAuth, resolveActionMeta, type Action, type ActionMeta, type AuthRule, type ServiceAuth, type ServiceClass } from './service.js'
 export { GenericService, type GenericServiceClass } from './generic-service.js'
 export { readPage, pageInfo, type Page } from './pagination.js'

@@ -10,14 +10,14 @@ export interface AuthRule {
   /** Require an authenticated user. */
   authenticated?: boolean
   /** Require every one of these permissions (canAll). */
-  can?: string[]
+  can?: readonly string[]
   /** Require at least one of these permissions. */
-  canAny?: string[]
+  canAny?: readonly string[]
 }
 
 /** Class-level auth; `except` lists actions it does not cover (any spelling: `send_welcome`, `sendWelcomeAction`). */
 export interface ServiceAuth extends AuthRule {
-  except?: string[]
+  except?: readonly string[]
 }
 
 /** Per-action metadata: auth (always applies; its permission lists replace the class's) and rules (422 on failure). */

@@ -74,7 +74,7 @@ export abstract class Service {
   }
 
   /** Throws 401/403 unless the user has every permission. */
-  canAll(permissions: string[], message?: string): void {
+  canAll(permissions: readonly string[], message?: string): void {
     const u = this.mustAuthenticate()
     if (!permissions.every((p) => u.permissions.includes(p))) {
       throw new UnauthorizedError(message ?? (u.permissions.length ? DENIED_MESSAGE : NO_PERMS_MESSAGE))
@@ -82,7 +82,7 @@ export abstract class Service {
   }
 
   /** Throws 401/403 unless the user has at least one of the permissions. */
-  canAny(permissions: string[], message?: string): void {
+  canAny(permissions: readonly string[], message?: string): void {
     const u = this.mustAuthenticate()
     if (!permissions.some((p) => u.permissions.includes(p))) {
       throw new UnauthorizedError(message ?? (u.permissions.length ? DENIED_MESSAGE : NO_PERMS_MESSAGE))

@@ -142,6 +142,11 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
     if (!docsAllowed(app, url, request)) return notFound(app, url, request, cors)
     return json(response(0, 'Catalog', app.catalog(version)), 'page')
   }
+  if (kind === 'openapi') {
+    // The same gate as the catalog; the document itself, not an envelope, so OpenAPI tools can read it.
+    if (!docsAllowed(app, url, request)) return notFound(app, url, request, cors)
+    return { text: JSON.stringify(app.openapi()), status: httpStatus('page'), headers: { 'Content-Type': JSON_TYPE, ...cors } }
+  }
   if (kind === 'ping' || (kind === 'root' && method === 'GET')) {
     const pre = await early()
     if (pre) return pre
@@ -199,7 +204,7 @@ function notFound(app: MoonlightApp, url: URL, request: Request, cors: Record<st
   return { text: notFoundPage(message), status, headers: { 'Content-Type': HTML_TYPE, ...cors } }
 }
 
-/** The catalog is shown in debug or with DOCS_ENABLED; DOCS_TOKEN, when set, must match `?token=` or `X-Docs-Token`. */
+/** The catalog (and the OpenAPI document) is shown in debug or with DOCS_ENABLED; DOCS_TOKEN, when set, must match `?token=` or `X-Docs-Token`. */
 function docsAllowed(app: MoonlightApp, url: URL, request: Request): boolean {
   if (!app.debug && !isTruthy(app.settings.env('DOCS_ENABLED') ?? app.settings.get('docs', 'ENABLED'))) return false
   const token = app.settings.env('DOCS_TOKEN') ?? app.settings.get('docs', 'TOKEN')

@@ -3,8 +3,8 @@
  * @module
  */
 
-/** The routes under `<API_BASE><version>`: the dispatch root, ping, the catalog, and GET service calls. */
-export type RouteKind = 'root' | 'ping' | 'catalog' | 'get'
+/** The routes under `<API_BASE><version>`: the dispatch root, ping, the catalog, the OpenAPI document, and GET service calls. */
+export type RouteKind = 'root' | 'ping' | 'catalog' | 'openapi' | 'get'
 
 /** A matched path: `{version, kind, segments}`; kind null: under the base but not a route. */
 export interface Route {
@@ -21,7 +21,7 @@ export function matchRoute(path: string, base: string): Route | null {
   const version = segments[0]
   if (!version) return null
   const n = segments.length
-  const kind: RouteKind | null = n === 1 ? 'root' : n === 2 && segments[1] === 'ping' ? 'ping' : n === 2 && segments[1] === '__catalog' ? 'catalog' : n === 3 ? 'get' : null
+  const kind: RouteKind | null = n === 1 ? 'root' : n === 2 && segments[1] === 'ping' ? 'ping' : n === 2 && segments[1] === '__catalog' ? 'catalog' : n === 2 && segments[1] === '__openapi.json' ? 'openapi' : n === 3 ? 'get' : null
   return { version, kind, segments }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Serves a realtime page from a Moonlight app as middleware: the files of one directory under a
  * path, the centrifuge-js browser bundle next to them (`centrifuge.js`, from the installed package,
- * no build step), and `config.json` telling the page where Centrifugo and the API are.
+ * no build step), the typed client as a browser ES module (`pionia-client.js`), and `config.json`
+ * telling the page where Centrifugo and the API are.
  * @module
  */
 import { readFile } from 'node:fs/promises'
@@ -12,6 +13,7 @@ import type { Middleware } from '../http/index.js'
 import type { MoonlightApp } from '../core/context.js'
 import { currentApp } from '../core/current.js'
 import { realtimeConfig } from './config.js'
+import { clientBundle } from './client-script.js'
 
 export interface RealtimePageOptions {
   /** URL path of the page (default `/board`); `/board/` serves `index.html`, `/board` redirects there. */
@@ -84,6 +86,7 @@ export function realtimePage(options: RealtimePageOptions): Middleware {
       }
       if (rest === 'config.json') return file(JSON.stringify(pageConfig(currentApp(), channels)), TYPES['.json']!)
       if (rest === 'centrifuge.js') return file(await centrifugeBundle(), TYPES['.js']!)
+      if (rest === 'pionia-client.js') return file(await clientBundle(), TYPES['.js']!)
       const target = resolve(root, rest)
       if (target !== root && !target.startsWith(root + sep)) return new Response('Not found', { status: 404 })
       try {

@@ -3,3 +3,4 @@
  * @module
  */
 export { rules, validate, extendValidation, FieldValidator, type RuleMap, type RuleSpec, type CustomRule } from './rules.js'
+export { fieldSchema, rulesSchema, type JsonSchema } from './schema.js'

@@ -7,7 +7,7 @@ import { ValidationError } from '../core/errors.js'
 import { RequestData } from '../core/data.js'
 
 /** A rule set: pipe string (`required|email`) or a list of rules. */
-export type RuleSpec = string | string[]
+export type RuleSpec = string | readonly string[]
 /** field → rules. */
 export type RuleMap = Record<string, RuleSpec>
 /** A custom rule: return an error message (string) to fail, anything else to pass. */
@@ -28,7 +28,7 @@ export function extendValidation(name: string, rule: CustomRule): void {
 /** Splits a pipe string; `regex:` swallows the rest so patterns may contain `|`. */
 export function parseRules(spec: RuleSpec): { name: string; args: string[] }[] {
   const parts: string[] = []
-  if (Array.isArray(spec)) parts.push(...spec)
+  if (typeof spec !== 'string') parts.push(...spec)
   else {
     let rest = spec
     while (rest.length) {
