@@ -6,7 +6,7 @@
  * @module
  */
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ProjectPaths } from './project.js'
 import { LogLineWriter } from './log-format.js'
@@ -137,9 +137,42 @@ export function recordedInstance(paths: ProjectPaths): number | undefined {
 
 export type DetachResult = { ok: true; pid: number } | { ok: false; exitCode: number | null }
 
-/** Starts rr detached with output appended to the log; waits (up to 10 s) for rr's `.pid`. */
+/** A detached log at or over this size is rotated before the next start (PIONIA_LOG_MAX_BYTES). */
+export const DEFAULT_LOG_MAX_BYTES = 20 * 1024 * 1024
+/** Rotated generations kept: roadrunner.log.1 (newest) .. .3. */
+const LOG_GENERATIONS = 3
+
+/**
+ * Rotates `log` when it has reached `maxBytes`: log.2 → log.3 (the oldest goes), log.1 → log.2,
+ * log → log.1. Returns the path it moved the log to, or undefined when it was small enough.
+ */
+export function rotateLog(log: string, maxBytes: number): string | undefined {
+  let size: number
+  try {
+    size = statSync(log).size
+  } catch {
+    return undefined
+  }
+  if (size < maxBytes) return undefined
+  rmSync(`${log}.${LOG_GENERATIONS}`, { force: true })
+  for (let i = LOG_GENERATIONS - 1; i >= 1; i--) if (existsSync(`${log}.${i}`)) renameSync(`${log}.${i}`, `${log}.${i + 1}`)
+  renameSync(log, `${log}.1`)
+  return `${log}.1`
+}
+
+/** PIONIA_LOG_MAX_BYTES as a positive whole number, else the default. */
+export function logMaxBytes(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.PIONIA_LOG_MAX_BYTES)
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_LOG_MAX_BYTES
+}
+
+/**
+ * Starts rr detached with output appended to the log (rotated first when it reached
+ * PIONIA_LOG_MAX_BYTES, default 20 MiB); waits (up to 10 s) for rr's `.pid`.
+ */
 export async function startDetached(paths: ProjectPaths, args: string[], env: NodeJS.ProcessEnv): Promise<DetachResult> {
   mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o775 })
+  rotateLog(paths.logFile, logMaxBytes(env))
   const fd = openSync(paths.logFile, 'a+')
   // rr's last words (an error without a newline) must not run into this run's first line.
   const size = fstatSync(fd).size

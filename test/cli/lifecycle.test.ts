@@ -3,7 +3,7 @@
  * second instance refused, stale pid files, and processes pionia did not start left alone.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -82,6 +82,31 @@ describe('detach → logs → stopserver', () => {
     const again = await p.run(['stopserver'])
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('No running RoadRunner instance found.')
+  })
+})
+
+describe('the detached log', () => {
+  it('is rotated before a start once it reached PIONIA_LOG_MAX_BYTES, keeping three generations', async () => {
+    const port = await freePort()
+    const p = project(port)
+    const log = join(p.dir, 'storage/logs/roadrunner.log')
+    mkdirSync(join(p.dir, 'storage/logs'), { recursive: true })
+    writeFileSync(`${log}.1`, 'generation one\n')
+    writeFileSync(`${log}.2`, 'generation two\n')
+    writeFileSync(`${log}.3`, 'generation three\n')
+    writeFileSync(log, 'old run\n'.repeat(200))
+    const start = await p.run(['runserver', '--detach'], { env: { PIONIA_LOG_MAX_BYTES: '1000' } })
+    expect(start.exitCode, start.stderr).toBe(0)
+    expect(readFileSync(`${log}.1`, 'utf8')).toBe('old run\n'.repeat(200))
+    expect(readFileSync(`${log}.2`, 'utf8')).toBe('generation one\n')
+    expect(readFileSync(`${log}.3`, 'utf8')).toBe('generation two\n')
+    expect(readFileSync(log, 'utf8')).not.toContain('old run')
+    expect((await p.run(['stopserver'])).exitCode).toBe(0)
+    // under the cap: appended to, not rotated
+    const again = await p.run(['runserver', '--detach'], { env: { PIONIA_LOG_MAX_BYTES: String(10 * 1024 * 1024) } })
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(readFileSync(`${log}.1`, 'utf8')).toBe('old run\n'.repeat(200))
+    expect((await p.run(['stopserver'])).exitCode).toBe(0)
   })
 })
 
