@@ -91,7 +91,10 @@ describe('pionia/grpc under rr, called by @grpc/grpc-js', () => {
 
   it('a deadline shorter than the handler gives DEADLINE_EXCEEDED; the worker serves the next call', async () => {
     const err = await grpcError(c.call('Slow', { ms: 1500 }, { reqType: 'test.v1.SlowRequest', deadlineMs: 300 }))
-    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED)
+    // Both ends time the same deadline: grpc-js's own timer gives DEADLINE_EXCEEDED; when grpc-go in rr
+    // gets there first it resets the stream (RST_STREAM CANCEL), which grpc-js reports as CANCELLED.
+    // Which one wins is a race on a loaded machine (seen in CI); either means the deadline ended the call.
+    expect([grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]).toContain(err.code)
     expect((await c.call<{ text: string }>('Echo', { text: 'after' })).message.text).toBe('after')
   })
 
