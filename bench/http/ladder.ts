@@ -39,6 +39,7 @@ import { build } from 'esbuild'
 import { parse, stringify } from 'yaml'
 import { ROOT, freePort, rrBinary } from '../../test/helpers/rr.js'
 import { tempProject } from '../../test/deskflow/project.js'
+import { cpuSeconds } from './proc.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -64,7 +65,6 @@ const CONNECTIONS = Number(opts.connections)
 const BOOT_RUNS = Number(opts['boot-runs'])
 const WORKERS = opts.workers.split(',').map(Number)
 const RELAYS = opts.relays.split(',').map((r) => r.trim())
-const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 const WRK = (() => {
   try {
     return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || null
@@ -169,21 +169,6 @@ function childrenOf(pid: number): number[] {
   } catch {
     return []
   }
-}
-
-/** utime + stime of `pids` in seconds (/proc/<pid>/stat fields 14 and 15). */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(f[11]) + Number(f[12])
-    } catch {
-      // gone
-    }
-  }
-  return ticks / TICK
 }
 
 function rssBytes(pid: number): number {

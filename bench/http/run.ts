@@ -12,10 +12,10 @@
  *   node --import tsx bench/http/run.ts [--workers 1] [--duration 10] [--connections 50] [--rounds 2] [--memory]
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { freePort, nodeCommand, startRr, type RrInstance } from '../../test/helpers/rr.js'
+import { cpuSeconds } from './proc.js'
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,23 +45,6 @@ interface Line {
   id: string
   label: string
   start(port: number): Promise<Running>
-}
-
-const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-
-/** User + system CPU seconds of `pids` so far (/proc/<pid>/stat fields 14 and 15). */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
-    } catch {
-      // process gone
-    }
-  }
-  return ticks / TICK
 }
 
 function childrenOf(pid: number): number[] {
