@@ -38,6 +38,9 @@ export interface ForegroundOptions {
   signal: AbortSignal
 }
 
+/** What rr prints once its plugins are up and its signal handlers are installed (not under -s). */
+const STARTED_LINE = 'RoadRunner server started'
+
 /** Runs rr in the foreground until it exits; resolves with its exit code (128+n for a signal). */
 export function runForeground(paths: ProjectPaths, options: ForegroundOptions): Promise<number> {
   const child = spawn(paths.binary, options.args, {
@@ -48,10 +51,32 @@ export function runForeground(paths: ProjectPaths, options: ForegroundOptions): 
   })
   const out = new LogLineWriter(options.write, { raw: options.raw, color: options.color })
   const err = new LogLineWriter(options.write, { raw: options.raw, color: options.color })
-  child.stdout!.on('data', (d: Buffer) => out.push(d))
+  // rr installs its signal handlers only once every plugin has started (then it prints "RoadRunner
+  // server started"); a SIGTERM before that kills it outright (exit 143, no graceful worker stop).
+  // So a Ctrl+C during the start is held until that line, or until rr exits.
+  let started = false
+  let pending = false
+  let seen = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    if (!started) {
+      seen = (seen + d.toString('latin1')).slice(-200)
+      if (seen.includes(STARTED_LINE)) {
+        started = true
+        seen = ''
+        if (pending) stop()
+      }
+    }
+    out.push(d)
+  })
   child.stderr!.on('data', (d: Buffer) => err.push(d))
   const stop = (): void => {
-    if (child.exitCode === null && child.pid) child.kill('SIGTERM')
+    if (child.exitCode !== null || !child.pid) return
+    if (!started) {
+      pending = true
+      options.write('RoadRunner is still starting: it stops once started (Ctrl+C again to kill it now).')
+      return
+    }
+    child.kill('SIGTERM')
   }
   options.signal.addEventListener('abort', stop, { once: true })
   // A second Ctrl+C is rr's own "force stop" (a second signal: rr prints "exit forced" and exits 1);
@@ -59,6 +84,8 @@ export function runForeground(paths: ProjectPaths, options: ForegroundOptions): 
   let killTimer: NodeJS.Timeout | undefined
   const unForce = onForce(() => {
     if (child.exitCode !== null || !child.pid) return
+    // Still starting: rr has no handler yet, so the group goes now (workers included).
+    if (!started) return killGroup(child.pid, 'SIGKILL')
     child.kill('SIGTERM')
     killTimer ??= setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), 3000)
   })

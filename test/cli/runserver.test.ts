@@ -111,6 +111,23 @@ describe('runserver in the foreground (real rr)', () => {
     expect(projectProcesses(p.dir)).toEqual([])
   })
 
+  it('a Ctrl+C while rr is still starting waits for the start, then stops rr gracefully (exit 0, not a bare SIGTERM death)', async () => {
+    const port = await freePort()
+    const p = project({ rrYaml: rrConfig(port) })
+    // A worker that takes 3 s to boot keeps rr inside its start (before rr installs its signal handlers).
+    const worker = readFileSync(join(p.dir, 'worker.ts'), 'utf8')
+    writeFileSync(join(p.dir, 'worker.ts'), `await new Promise((r) => setTimeout(r, 3000))\n${worker}`)
+    const run = startCli(p, ['runserver'])
+    await run.waitFor(/Press Ctrl\+C to stop/)
+    run.proc.kill('SIGINT')
+    await run.waitFor(/still starting/)
+    const result = await run.proc
+    expect(result.exitCode, run.output()).toBe(0)
+    expect(run.output()).toContain('RoadRunner server started')
+    expect(run.output()).toMatch(/stop signal received/)
+    expect(projectProcesses(p.dir)).toEqual([])
+  })
+
   it('colours the status when colours are on (FORCE_COLOR stands in for a TTY); NO_COLOR wins', async () => {
     const port = await freePort()
     const p = project({ rrYaml: rrConfig(port) })
