@@ -3,7 +3,7 @@
  * gets once they are all taken, and whether rr recovers when they go. Loopback only; stops itself
  * (everything is killed after --deadline seconds).
  *
- *   node --import tsx bench/http/idle.ts [--conns 20000] [--kind keepalive|slowloris|silent] [--nofile <rr's limit>]
+ *   node --import tsx bench/http/idle.ts [--conns 20000] [--kind keepalive|slowloris|silent] [--nofile <rr's limit>] [--timeout 10]
  *
  * rr (one hello worker) runs with the given limit (default: this shell's). Client processes open the
  * connections (9,000 each, from their own 127.0.0.x source address), then three fresh GETs probe rr
@@ -14,14 +14,15 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { freePort, nodeCommand, startRr } from '../../test/helpers/rr.js'
-import { holdIdle, nofileLimits, openFiles, probe, rssMiB, type IdleKind } from '../../test/helpers/idle-conns.js'
+import { holdIdle, openFiles, probe, rssMiB, type IdleKind } from '../../test/helpers/idle-conns.js'
+import { openFilesLimit } from '../../src/cli/rr/open-files.js'
 
 const PER_CLIENT = 9000
 
 if (process.env.IDLE_BENCH_CLIENT) {
   // A client process: open, report, hold until told to close.
-  const { port, count, kind, source } = JSON.parse(process.env.IDLE_BENCH_CLIENT) as { port: number; count: number; kind: IdleKind; source: string }
-  const hold = await holdIdle(port, count, kind, { sourceAddresses: [source], timeoutMs: 5000, concurrency: 300 })
+  const { port, count, kind, source, timeoutMs } = JSON.parse(process.env.IDLE_BENCH_CLIENT) as { port: number; count: number; kind: IdleKind; source: string; timeoutMs: number }
+  const hold = await holdIdle(port, count, kind, { sourceAddresses: [source], timeoutMs, concurrency: 300 })
   process.send!({ opened: hold.opened, failed: hold.failed, reasons: hold.reasons })
   process.once('message', () => {
     hold.close()
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       kind: { type: 'string', default: 'keepalive' },
       nofile: { type: 'string' },
       deadline: { type: 'string', default: '240' },
+      timeout: { type: 'string', default: '10' },
     },
   })
   const conns = Number(values.conns)
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     nofile,
   })
   const pid = rr.process.pid!
-  const limits = nofileLimits(pid)
+  const limits = openFilesLimit(pid)!
   const before = openFiles(pid)
   const restRss = rssMiB(pid)
   console.log(`rr pid ${pid}: open files limit soft ${limits.soft} hard ${limits.hard}; at rest ${before.total} open (${before.sockets} sockets), RSS ${rssMiB(pid)} MiB`)
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   for (let i = 0, left = conns; left > 0; i++, left -= PER_CLIENT) {
     const count = Math.min(PER_CLIENT, left)
     const child = fork(fileURLToPath(import.meta.url), [], {
-      env: { ...process.env, IDLE_BENCH_CLIENT: JSON.stringify({ port, count, kind, source: `127.0.0.${i + 2}` }) },
+      env: { ...process.env, IDLE_BENCH_CLIENT: JSON.stringify({ port, count, kind, source: `127.0.0.${i + 2}`, timeoutMs: Number(values.timeout) * 1000 }) },
       execArgv: ['--import', 'tsx'],
     })
     clients.push(child)
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const held = openFiles(pid)
   const rss = rssMiB(pid)
   const rssBefore = restRss
-  console.log(`${conns} ${kind} connections in ${Math.round(performance.now() - t0)} ms: ${opened} in place, ${failed} failed or unanswered (5 s each)${failed ? ` ${JSON.stringify(reasons)}` : ''}`)
+  console.log(`${conns} ${kind} connections in ${Math.round(performance.now() - t0)} ms: ${opened} in place, ${failed} failed or unanswered (${values.timeout} s each)${failed ? ` ${JSON.stringify(reasons)}` : ''}`)
   console.log(`rr holds ${held.total} open files (${held.sockets} sockets), RSS ${rss} MiB (${(((rss - rssBefore) * 1024) / Math.max(1, held.sockets - before.sockets)).toFixed(1)} KiB per held socket, gross)`)
   for (let i = 1; i <= 3; i++) console.log(`probe ${i} while held: ${fmt(await probe(port))}`)
   const acceptErrors = (rr.output().match(/too many open files/g) ?? []).length
@@ -105,5 +107,5 @@ async function main(): Promise<void> {
 }
 
 function fmt(p: { ok: boolean; status?: number; ms: number; error?: string }): string {
-  return p.ok ? `${p.status} in ${p.ms} ms` : `no answer (${p.error ?? p.status}) after ${p.ms} ms`
+  return p.ok ? `${p.status} in ${p.ms} ms` : `no answer (${p.error ?? p.status})`
 }

@@ -102,17 +102,26 @@ export interface Probe {
   error?: string
 }
 
-/** A fresh GET / on a new connection, given `timeoutMs` to answer. */
-export async function probe(port: number, timeoutMs = 3000): Promise<Probe> {
+/** A fresh GET / on a new connection (a raw socket: fetch could reuse a pooled one), given `timeoutMs` to answer. */
+export function probe(port: number, timeoutMs = 3000): Promise<Probe> {
   const t0 = performance.now()
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } })
-    await res.arrayBuffer()
-    return { ok: res.status === 200, status: res.status, ms: Math.round(performance.now() - t0) }
-  } catch (err) {
-    const e = err as Error & { cause?: Error }
-    return { ok: false, ms: Math.round(performance.now() - t0), error: e.cause?.message ?? e.message }
-  }
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port })
+    let got = ''
+    const done = (p: Omit<Probe, 'ms'>): void => {
+      clearTimeout(timer)
+      s.destroy()
+      resolve({ ...p, ms: Math.round(performance.now() - t0) })
+    }
+    const timer = setTimeout(() => done({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs)
+    s.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, error: err.code ?? err.message }))
+    s.once('connect', () => s.write(`${REQUEST}Connection: close\r\n\r\n`))
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1')
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(got)
+      if (m) done({ ok: m[1] === '200', status: Number(m[1]) })
+    })
+  })
 }
 
 /** Open file descriptors of `pid`: all of them, and how many are sockets. */
@@ -134,11 +143,4 @@ export function openFiles(pid: number): { total: number; sockets: number } {
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return m ? Math.round(Number(m[1]) / 1024) : 0
-}
-
-/** The soft and hard open-files limits of `pid` (from /proc/<pid>/limits). */
-export function nofileLimits(pid: number | 'self'): { soft: number; hard: number } {
-  const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))
-  const n = (v: string | undefined): number => (v === undefined || v === 'unlimited' ? Infinity : Number(v))
-  return { soft: n(m?.[1]), hard: n(m?.[2]) }
 }
