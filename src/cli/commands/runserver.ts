@@ -134,6 +134,8 @@ async function detach(paths: ProjectPaths, addr: ResolvedAddress, http: boolean,
     log: paths.logFile,
     binary: paths.binary,
     started_at: new Date().toISOString(),
+    keeper_pid: started.keeper,
+    keeper_start: startTime(started.keeper),
   })
   // Success only once rr is up: status /ready when configured, else the first HTTP answer.
   const ready = await waitReady(
@@ -185,7 +187,8 @@ Options:
                         > 127.0.0.1:8000. rr gets -o http.address=… only when that differs from .rr.yaml.
   --config=<path>       rr config (default .rr.yaml)
   --worker=<path>       worker entry to check (default: the script in server.command)
-  -D, --detach          run in the background; output appended to storage/logs/roadrunner.log
+  -D, --detach          run in the background; output appended to storage/logs/roadrunner.log,
+                        rotated at PIONIA_LOG_MAX_BYTES (default 20 MiB; .1-.3 kept)
   --log=<path>          log file for --detach
   --raw                 print rr's lines untouched
   -o, --override=<k=v>  extra rr config override, repeatable (e.g. -o rpc.listen=tcp://127.0.0.1:6002)

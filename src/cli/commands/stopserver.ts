@@ -13,7 +13,7 @@ import { str } from '../util/args.js'
 import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
 import { readRuntime, recordedInstance } from '../rr/process.js'
 import { accepts } from '../util/ports.js'
-import { descendants, isAlive, killGroup, killRecorded, sleep } from '../rr/pids.js'
+import { descendants, isAlive, killGroup, killRecorded, sleep, startTime } from '../rr/pids.js'
 import { painter, useColor } from '../util/color.js'
 import { resolveOrFail } from './runserver.js'
 
@@ -152,6 +152,10 @@ Options:
     killGroup(pgid, 'SIGKILL')
     const leftovers = killRecorded(workers)
     if (leftovers.length) ctx.stdout.write(paint('yellow', `  Killed ${leftovers.length} worker process(es) rr left behind: ${leftovers.join(', ')}.`) + '\n')
+    // The log keeper ends once rr's output has: wait for it, so the log holds rr's last line.
+    if (runtime?.keeper_pid && runtime.keeper_start !== undefined && startTime(runtime.keeper_pid) === runtime.keeper_start) {
+      if (!(await waitGone(runtime.keeper_pid, 3000))) killRecorded([{ pid: runtime.keeper_pid, start: runtime.keeper_start }])
+    }
     if (forced) ctx.stdout.write(paint('yellow', `RoadRunner stopped (forced after ${timeoutMs / 1000}s).`) + '\n')
     rmSync(paths.pidFile, { force: true })
     rmSync(paths.runtimeFile, { force: true })

@@ -27,6 +27,16 @@ export function startTime(pid: number): string | undefined {
   }
 }
 
+/** The parent pid of `pid` (/proc/<pid>/stat field 4), or undefined. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
+  }
+}
+
 /** The command line of `pid` (NUL-separated args joined by spaces), or undefined. */
 export function commandLine(pid: number): string | undefined {
   try {

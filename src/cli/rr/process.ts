@@ -1,17 +1,20 @@
 /**
  * Starting rr for runserver: the command line, a foreground run piped through the log formatter,
- * and a detached run appending to a log file. rr always gets its own process group, so a Ctrl+C in
+ * and a detached run whose output the log keeper appends to a rotated log file. rr always gets its own process group, so a Ctrl+C in
  * the terminal reaches only pionia, which forwards exactly one SIGTERM (rr treats a second signal
  * as "exit forced" and skips the graceful worker stop).
  * @module
  */
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { logMaxBytes } from './rotating-log.js'
 import type { ProjectPaths } from '../project.js'
 import { LogLineWriter } from '../log-format.js'
 import { onForce } from '../util/force-stop.js'
-import { commandLine, isAlive, killGroup, sleep, startTime } from './pids.js'
+import { commandLine, isAlive, killGroup, parentPid, sleep, startTime } from './pids.js'
 
 /** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…] [-o <user overrides>…]`. */
 export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string; overrides?: string[] }): string[] {
@@ -118,6 +121,9 @@ export interface RuntimeInfo {
   log: string
   binary: string
   started_at: string
+  /** The log keeper writing rr's output to `log` (detached runs), and its /proc start time. */
+  keeper_pid?: number
+  keeper_start?: string
 }
 
 export function readRuntime(paths: ProjectPaths): RuntimeInfo | undefined {
@@ -162,66 +168,54 @@ export function recordedInstance(paths: ProjectPaths): number | undefined {
   return cmd === undefined || / serve\b/.test(cmd) ? pid : undefined
 }
 
-export type DetachResult = { ok: true; pid: number } | { ok: false; exitCode: number | null }
+export type DetachResult = { ok: true; pid: number; keeper: number } | { ok: false; exitCode: number | null }
 
-/** A detached log at or over this size is rotated before the next start (PIONIA_LOG_MAX_BYTES). */
-export const DEFAULT_LOG_MAX_BYTES = 20 * 1024 * 1024
-/** Rotated generations kept: roadrunner.log.1 (newest) .. .3. */
-const LOG_GENERATIONS = 3
-
-/**
- * Rotates `log` when it has reached `maxBytes`: log.2 → log.3 (the oldest goes), log.1 → log.2,
- * log → log.1. Returns the path it moved the log to, or undefined when it was small enough.
- */
-export function rotateLog(log: string, maxBytes: number): string | undefined {
-  let size: number
-  try {
-    size = statSync(log).size
-  } catch {
-    return undefined
-  }
-  if (size < maxBytes) return undefined
-  rmSync(`${log}.${LOG_GENERATIONS}`, { force: true })
-  for (let i = LOG_GENERATIONS - 1; i >= 1; i--) if (existsSync(`${log}.${i}`)) renameSync(`${log}.${i}`, `${log}.${i + 1}`)
-  renameSync(log, `${log}.1`)
-  return `${log}.1`
+/** What the log keeper (src/cli/log-keeper-main.ts) is told, in PIONIA_LOG_KEEPER. */
+export interface LogKeeperConfig {
+  binary: string
+  args: string[]
+  cwd: string
+  log: string
+  maxBytes: number
 }
 
-/** PIONIA_LOG_MAX_BYTES as a positive whole number, else the default. */
-export function logMaxBytes(env: NodeJS.ProcessEnv): number {
-  const n = Number(env.PIONIA_LOG_MAX_BYTES)
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_LOG_MAX_BYTES
+/** node's arguments for the log keeper: the compiled entry next to this file, or the TypeScript source through tsx. */
+function keeperArgs(): string[] {
+  const js = fileURLToPath(new URL('../log-keeper-main.js', import.meta.url))
+  if (existsSync(js)) return [js]
+  const loader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/loader.mjs')).href
+  return ['--import', loader, fileURLToPath(new URL('../log-keeper-main.ts', import.meta.url))]
 }
 
 /**
- * Starts rr detached with output appended to the log (rotated first when it reached
- * PIONIA_LOG_MAX_BYTES, default 20 MiB); waits (up to 10 s) for rr's `.pid`.
+ * Starts rr detached under the log keeper, which appends rr's output to the log in whole lines and
+ * rotates it at PIONIA_LOG_MAX_BYTES (default 20 MiB; .1-.3 kept), at start and during the run.
+ * Waits (up to 10 s) for rr's `.pid`, written by the keeper's child.
  */
 export async function startDetached(paths: ProjectPaths, args: string[], env: NodeJS.ProcessEnv): Promise<DetachResult> {
   mkdirSync(dirname(paths.logFile), { recursive: true, mode: 0o775 })
-  rotateLog(paths.logFile, logMaxBytes(env))
-  const fd = openSync(paths.logFile, 'a+')
-  // rr's last words (an error without a newline) must not run into this run's first line.
-  const size = fstatSync(fd).size
-  if (size > 0) {
-    const last = Buffer.alloc(1)
-    readSync(fd, last, 0, 1, size - 1)
-    if (last[0] !== 0x0a) writeSync(fd, '\n')
-  }
+  const config: LogKeeperConfig = { binary: paths.binary, args, cwd: paths.configDir, log: paths.logFile, maxBytes: logMaxBytes(env) }
+  // The keeper's own failure (before it took over the log) lands in the log too.
+  const fd = openSync(paths.logFile, 'a')
   let exitCode: number | null | undefined
   try {
-    const child = spawn(paths.binary, args, { cwd: paths.configDir, env, stdio: ['ignore', fd, fd], detached: true })
-    child.once('exit', (code) => (exitCode = code))
-    child.once('error', () => (exitCode = 127))
-    child.unref()
+    const keeper = spawn(process.execPath, keeperArgs(), {
+      cwd: paths.root,
+      env: { ...env, PIONIA_LOG_KEEPER: JSON.stringify(config) },
+      stdio: ['ignore', 'ignore', fd],
+      detached: true,
+    })
+    keeper.once('exit', (code) => (exitCode = code))
+    keeper.once('error', () => (exitCode = 127))
+    keeper.unref()
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (exitCode !== undefined) return { ok: false, exitCode }
       const pid = readPidFile(paths)
-      if (pid !== undefined && pid === child.pid) return { ok: true, pid }
+      if (pid !== undefined && keeper.pid !== undefined && parentPid(pid) === keeper.pid) return { ok: true, pid, keeper: keeper.pid }
       await sleep(100)
     }
-    return child.pid && isAlive(child.pid) ? { ok: true, pid: child.pid } : { ok: false, exitCode: exitCode ?? null }
+    return { ok: false, exitCode: exitCode ?? null }
   } finally {
     closeSync(fd)
   }
