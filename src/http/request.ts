@@ -12,14 +12,15 @@
  * @module
  */
 import type { RequestContext } from './codec.js'
-import { forwardMissing } from './delegate.js'
+import { forwardOnFirstMiss } from './delegate.js'
+import { nativeRequest } from './native.js'
 import { NO_BODY_METHODS } from './status.js'
 
 /** Size of the views the `body` stream hands out. */
 export const BODY_CHUNK = 64 * 1024
 
-const NativeRequest: typeof Request = globalThis.Request
-const NEVER = new AbortController().signal
+/** The signal of a request that has no client-gone link (built on first read). */
+let never: AbortSignal | undefined
 const decoder = new TextDecoder()
 
 const kCtx = Symbol('pionia.ctx')
@@ -109,7 +110,7 @@ function real(r: State): Request {
       init.duplex = 'half'
       r[kHanded] = true
     }
-    x = new NativeRequest(ctx.uri, init)
+    x = new (nativeRequest())(ctx.uri, init)
     r[kReal] = x
   }
   return x
@@ -139,7 +140,7 @@ class RrRequest {
   }
 
   get signal(): AbortSignal {
-    return this[kLinks]?.signal ?? NEVER
+    return this[kLinks]?.signal ?? (never ??= new AbortController().signal)
   }
 
   get body(): ReadableStream<Uint8Array> | null {
@@ -214,7 +215,17 @@ class RrRequest {
   }
 }
 
-forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request', new NativeRequest('http://localhost/'))
+// Node's Request (undici) is loaded, and the rest of Request.prototype wired up, the first time a
+// member this class does not have is looked up.
+forwardOnFirstMiss<State>(
+  RrRequest.prototype,
+  () => {
+    const N = nativeRequest()
+    return { proto: N.prototype, sample: new N('http://localhost/') }
+  },
+  real,
+  'Request',
+)
 
 /**
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
