@@ -33,9 +33,9 @@ const kType = Symbol('pionia.type')
 
 /** What a light response holds until it is materialised. */
 interface Kept {
-  [kBody]: BodyInit | null | undefined
-  [kInit]: ResponseInit | undefined
-  [kHeaders]: Headers | undefined
+  [kBody]: BodyInit | null | undefined;
+  [kInit]: ResponseInit | undefined;
+  [kHeaders]: Headers | undefined;
   [kReal]: Response | undefined
   /** The content type when no headers were given, if not the body's default (`Response.json`). */
   [kType]: string | undefined
@@ -87,11 +87,13 @@ export function keptBody(r: Response): KeptBody | undefined {
 
 /** A `Response` that builds the native one only when needed. See the module comment. */
 export class LightResponse {
-  declare [kBody]: BodyInit | null | undefined
-  declare [kInit]: ResponseInit | undefined
-  declare [kHeaders]: Headers | undefined
-  declare [kReal]: Response | undefined
-  declare [kType]: string | undefined
+  // Fields, not assignments: they are defined on the instance without walking the prototype
+  // chain, so building a light response never reaches the native side (see forwardOnFirstMiss).
+  [kBody]: BodyInit | null | undefined = undefined;
+  [kInit]: ResponseInit | undefined = undefined;
+  [kHeaders]: Headers | undefined = undefined;
+  [kReal]: Response | undefined = undefined;
+  [kType]: string | undefined = undefined
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const status = init?.status
@@ -103,15 +105,13 @@ export class LightResponse {
     }
     this[kBody] = body
     this[kInit] = init
-    this[kReal] = undefined
-    this[kType] = undefined
     // Invalid header names/values throw here, in the handler, as they do with the native Response.
     if (init?.headers !== undefined) {
       const h = new Headers(init.headers)
       const type = defaultContentType(body)
       if (type && !h.has('content-type')) h.set('content-type', type)
       this[kHeaders] = h
-    } else this[kHeaders] = undefined
+    }
   }
 
   get status(): number {

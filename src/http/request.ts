@@ -42,12 +42,12 @@ export interface RequestLinks {
 }
 
 interface State {
-  [kCtx]: RequestContext
-  [kBytes]: Buffer | null
-  [kHeaders]: Headers | undefined
-  [kReal]: Request | undefined
-  [kUsed]: boolean
-  [kStream]: ReadableStream<Uint8Array> | null | undefined
+  [kCtx]: RequestContext;
+  [kBytes]: Buffer | null;
+  [kHeaders]: Headers | undefined;
+  [kReal]: Request | undefined;
+  [kUsed]: boolean;
+  [kStream]: ReadableStream<Uint8Array> | null | undefined;
   [kLinks]: RequestLinks | undefined
   /** The body went to the native Request (`kReal`): its body methods answer from then on. */
   [kHanded]: boolean
@@ -118,14 +118,21 @@ function real(r: State): Request {
 
 /** See the module comment. Create with {@link createRequest}. */
 class RrRequest {
-  declare [kCtx]: RequestContext
-  declare [kBytes]: Buffer | null
-  declare [kHeaders]: Headers | undefined
-  declare [kReal]: Request | undefined
-  declare [kUsed]: boolean
-  declare [kStream]: ReadableStream<Uint8Array> | null | undefined
-  declare [kLinks]: RequestLinks | undefined
-  declare [kHanded]: boolean
+  // Defined as fields (not assigned), so they never walk the prototype chain to the native side.
+  [kCtx]: RequestContext;
+  [kBytes]: Buffer | null;
+  [kHeaders]: Headers | undefined = undefined;
+  [kReal]: Request | undefined = undefined;
+  [kUsed] = false;
+  [kStream]: ReadableStream<Uint8Array> | null | undefined = undefined;
+  [kLinks]: RequestLinks | undefined;
+  [kHanded] = false
+
+  constructor(ctx: RequestContext, body: Buffer | null, links: RequestLinks | undefined) {
+    this[kCtx] = ctx
+    this[kBytes] = body
+    this[kLinks] = links
+  }
 
   get method(): string {
     return this[kCtx].method
@@ -232,16 +239,7 @@ forwardOnFirstMiss<State>(
  * `formData()` for forms rr parsed. GET and HEAD have no body.
  */
 export function createRequest(ctx: RequestContext, body: Buffer | null, links?: RequestLinks): Request {
-  const r = Object.create(RrRequest.prototype) as State
-  r[kCtx] = ctx
-  r[kBytes] = NO_BODY_METHODS.has(ctx.method) ? null : body
-  r[kHeaders] = undefined
-  r[kReal] = undefined
-  r[kUsed] = false
-  r[kStream] = undefined
-  r[kLinks] = links
-  r[kHanded] = false
-  return r as unknown as Request
+  return new RrRequest(ctx, NO_BODY_METHODS.has(ctx.method) ? null : body, links) as unknown as Request
 }
 
 /**
