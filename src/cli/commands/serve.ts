@@ -14,7 +14,7 @@ import { CliError, defineCommand, type CommandContext } from '../command.js'
 import { AddressError, resolveAddress } from '../../config/address.js'
 import { appName } from '../project.js'
 import { formatLogLine } from '../log-format.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 import type { DevServerMessage } from '../dev-server-main.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
