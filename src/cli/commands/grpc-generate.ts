@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { readGrpcConfig, resolveProtos } from '../../grpc/config.js'
 import { loadSchema } from '../../grpc/schema.js'
 import { generateTypes } from '../../grpc/generate.js'
