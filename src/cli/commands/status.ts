@@ -6,7 +6,7 @@
 import { CliError, defineCommand } from '../command.js'
 import { str } from '../util/args.js'
 import { projectPaths, readRrConfig } from '../project.js'
-import { expandEnv } from '../../config/address.js'
+import { expandEnv } from '../listen-address.js'
 import { painter, useColor } from '../util/color.js'
 
 /** One plugin in rr's `/health` or `/ready` answer (`status` plugin, `Report`). */

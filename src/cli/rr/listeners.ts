@@ -5,8 +5,8 @@
  * at start: the plain and HTTPS listeners on the same port.
  * @module
  */
-import type { AddressSource, ResolvedAddress } from '../../config/address.js'
-import { splitAddress } from '../../config/address.js'
+import type { AddressSource, ResolvedAddress } from '../listen-address.js'
+import { splitAddress } from '../listen-address.js'
 import { CliError } from '../command.js'
 
 /** rr's HTTPS address when `http.ssl.address` is unset (http plugin, servers/https/config.go). */
