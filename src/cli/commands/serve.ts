@@ -11,10 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext } from '../command.js'
-import { AddressError, resolveAddress } from '../../config/address.js'
+import { AddressError, resolveAddress } from '../listen-address.js'
 import { appName } from '../project.js'
 import { formatLogLine } from '../log-format.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 import type { DevServerMessage } from '../dev-server-main.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
