@@ -15,6 +15,7 @@ import { probePort } from '../util/ports.js'
 import { isAlive, startTime } from '../rr/pids.js'
 import { painter, useColor } from '../util/color.js'
 import { rpcExposureWarning } from '../rr/rpc-exposure.js'
+import { openFilesLimit, openFilesWarning } from '../rr/open-files.js'
 import { checkWorkerServes } from '../rr/worker-check.js'
 import { explainStartFailure, stripAnsi } from '../rr/failure.js'
 import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../rr/listener-check.js'
@@ -212,6 +213,8 @@ Options:
     if (http) checkTlsAddresses(readRrConfig(paths), addr)
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
+    const fewFiles = http ? openFilesWarning(openFilesLimit()) : undefined
+    if (fewFiles) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', fewFiles)}\n`)
     const name = appName(paths.root, ctx.env)
     const listeners = configListeners(withOverrides(readRrConfig(paths), overrides))
     if (values.detach) return detach(paths, addr, http, listeners, args, ctx, name)
