@@ -167,3 +167,22 @@ export function summarize(results: H2Result[]) {
   for (const r of results) if (r.node) nodes[r.node] = (nodes[r.node] ?? 0) + 1
   return { GET: by('GET'), POST: by('POST'), nodes }
 }
+
+/** One request on its own session (login, checks). Throws when there is no answer. */
+export async function h2request(url: string, ca: Buffer, req: H2Request, timeoutMs = 20_000): Promise<{ status: number; node?: string; json: any }> {
+  let sent = false
+  const [r] = await runLoad({ url, ca, sessions: 1, concurrency: 1, timeoutMs, next: () => (sent ? undefined : ((sent = true), req)) })
+  if (!r || !r.status) throw new Error(`${req.method} ${req.path} through nginx got no answer: ${r?.error}`)
+  let json: any
+  try {
+    json = JSON.parse(r.body ?? '')
+  } catch {
+    json = undefined
+  }
+  return { status: r.status, node: r.node, json }
+}
+
+/** The JSON POST DeskFlow's API takes. */
+export function apiPost(body: unknown, headers: Record<string, string> = {}, tag?: string): H2Request {
+  return { method: 'POST', path: '/api/v1/', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), tag }
+}

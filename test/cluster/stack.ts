@@ -5,7 +5,8 @@
  * queue and cache prefix, so runs never see each other. Used by test/cluster/*.test.ts and by
  * scripts/cluster (start|stop, detached processes).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +18,8 @@ import { SERVICES, requireService } from '../helpers/services.js'
 import { alive, waitFor } from '../helpers/process.js'
 import { distinctPorts } from '../centrifugo/stack.js'
 import { startNginx, type Nginx } from './nginx.js'
+
+const execFileAsync = promisify(execFile)
 
 export const NODE_CONFIG = join(ROOT, 'deploy', 'rr', 'node.rr.yaml')
 export const CLUSTER_INI = join(ROOT, 'deploy', 'environment', 'cluster.ini')
@@ -263,10 +266,11 @@ function makeNode(state: ClusterState, name: NodeName): ClusterNode {
       return code
     },
     async reset() {
-      execFileSync(rrBinary(), ['reset', '-c', nodeConfig(state), '-w', state.appRoot, '-s'], {
+      // Asynchronous: a load running in this process keeps going while rr replaces its workers.
+      // rr's CLI reads rpc.listen without expanding ${VAR:-default}: the address goes in as -o.
+      await execFileAsync(rrBinary(), ['reset', '-c', nodeConfig(state), '-w', state.appRoot, '-s', '-o', `rpc.listen=tcp://${addresses.rpc}`], {
         env: { ...process.env, ...nodeEnv(state, addresses) },
         timeout: 60_000,
-        stdio: 'pipe',
       })
     },
     probe: (path) => probe(addresses.status, path),
