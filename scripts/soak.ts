@@ -149,7 +149,7 @@ const jobLoop = (async () => {
       if (r.status === 202 && typeof r.body?.returnData?.job_id === 'string') {
         jobs.accepted++
         jobs.emails.push(email)
-      } else if (r.status === 202) jobs.fallback++
+      } else if (r.status === 200 && r.body?.returnCode === 0) jobs.fallback++ // queue unavailable: ran in the http worker
       else {
         jobs.failed++
         jobs.failedStatuses[r.status] = (jobs.failedStatuses[r.status] ?? 0) + 1

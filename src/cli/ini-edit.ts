@@ -8,7 +8,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { CliError } from './command.js'
-import { sleep } from './_process.js'
+import { sleep } from './rr/pids.js'
 
 const STALE_LOCK_MS = 30_000
 

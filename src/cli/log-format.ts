@@ -10,7 +10,7 @@
  * @module
  */
 import { StringDecoder } from 'node:string_decoder'
-import { painter, type Paint } from './_color.js'
+import { painter, type Paint } from './util/color.js'
 
 type Json = Record<string, unknown>
 

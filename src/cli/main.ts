@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs'
 import type { Command, CommandContext } from './command.js'
 import { CliError } from './command.js'
 import { commands, aliases } from './commands/index.js'
-import { forceRequested } from './_signals.js'
-import { painter, useColor } from './_color.js'
-import { nearest } from './_suggest.js'
+import { forceRequested } from './util/force-stop.js'
+import { painter, useColor } from './util/color.js'
+import { nearest } from './util/suggest.js'
 import { describe } from '../util/describe.js'
 
 function packageVersion(): string {

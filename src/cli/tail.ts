@@ -5,7 +5,7 @@
  * @module
  */
 import { closeSync, openSync, readSync, statSync, fstatSync } from 'node:fs'
-import { sleep } from './_process.js'
+import { sleep } from './rr/pids.js'
 
 const POLL_MS = 200
 

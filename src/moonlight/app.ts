@@ -23,6 +23,9 @@ import { messageOf } from '../util/describe.js'
 import { startupChecks } from './auth/startup-checks.js'
 
 export type { DispatchCall } from './core/context.js'
+
+/** dispatch() hooks for a call that asks for the auth chain (`authenticate: true`). */
+const AUTHENTICATE = { authenticate: true } as const
 export type { SwitchMap } from './dispatch/index.js'
 
 /** Switches as declared: version → services (kept literal so `pionia/client` can read them). */
@@ -237,11 +240,12 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
    * consumer requeues on a throw; use `handle()` to get errors rendered as envelopes instead.
    */
   async dispatch(call: DispatchCall): Promise<Envelope> {
+    const hooks = call.authenticate ? AUTHENTICATE : undefined
     const outer = currentScope()
-    if (outer?.app === this) return runCall(this.#calls, call)
+    if (outer?.app === this) return runCall(this.#calls, call, hooks)
     const scope = this.#scope()
     try {
-      return await runInScope(scope, () => runCall(this.#calls, call))
+      return await runInScope(scope, () => runCall(this.#calls, call, hooks))
     } finally {
       this.#afterWork(scope)
     }
@@ -257,9 +261,10 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   }
 
   /**
-   * Queues `service.action` on rr's jobs (202 "Accepted" `{job_id}`). Without a queue (dev server,
-   * jobs disabled, push failed) the call runs after the current response with one warning per
-   * request and 202 `{job_id: null}` comes back; outside a request it runs synchronously now.
+   * Queues `service.action` on rr's jobs: 202 "Accepted" `{job_id}` once rr took the push. Without a
+   * queue (dev server, `[jobs]` off, rr stopped, no jobs plugin) the action runs now, in this process,
+   * and its own envelope is the answer (Pionia's contract: a 202 only when the queue accepted the
+   * job); a failed push logs one warning naming the reason.
    */
   async async(service: string, action: string, payload: Record<string, unknown> = {}, switchName?: string): Promise<Envelope> {
     const { service: _s, action: _a, switch: _w, ...rest } = payload
@@ -267,15 +272,6 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
     this.logger.info('Moonlight job dispatch', { ...job })
     const id = await this.#push(job)
     if (id !== null) return response(202, 'Accepted', { job_id: id })
-    const scope = currentScope()
-    if (scope && !scope.flushed) {
-      this.#warnOnce(scope)
-      scope.jobs.push({
-        job,
-        pending: { run: () => this.dispatch(this.#jobCall(job)), resolve: () => {}, reject: () => {} },
-      })
-      return response(202, 'Accepted', { job_id: null, queued: false })
-    }
     return this.dispatch(this.#jobCall(job))
   }
 

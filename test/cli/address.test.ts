@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { resolveAddress, splitAddress } from '../../src/config/address.js'
+import { resolveAddress, splitAddress } from '../../src/cli/listen-address.js'
 
 const dirs: string[] = []
 afterEach(() => {

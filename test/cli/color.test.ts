@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { painter, useColor } from '../../src/cli/_color.js'
+import { painter, useColor } from '../../src/cli/util/color.js'
 
 const tty = { isTTY: true } as unknown as NodeJS.WritableStream
 const pipe = { isTTY: false } as unknown as NodeJS.WritableStream

@@ -63,6 +63,8 @@ export interface RrOptions {
   args?: string[]
   /** How long to wait for readiness (default 60 s). */
   timeoutMs?: number
+  /** Run rr with this open-files limit (soft and hard, set by `ulimit -n` in bash before exec). */
+  nofile?: number
 }
 
 export interface RrInstance {
@@ -86,7 +88,10 @@ export async function startRr(options: RrOptions): Promise<RrInstance> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'pionia-rr-'))
   const configPath = join(cwd, '.rr.yaml')
   writeFileSync(configPath, stringify({ version: '3', ...options.config }))
-  const child = spawn(rrBinary(), ['serve', '-c', configPath, ...(options.args ?? [])], {
+  const argv = [rrBinary(), 'serve', '-c', configPath, ...(options.args ?? [])]
+  // bash execs rr after lowering the limit, so child.pid is rr's pid.
+  const [file, ...args] = options.nofile ? ['bash', '-c', `ulimit -n ${options.nofile} && exec "$@"`, 'rr', ...argv] : argv
+  const child = spawn(file!, args, {
     cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
 /**
  * moonlight().async through the real rr: DeskFlow's worker.ts and .rr.yaml (ports moved to free
  * ones), member.invite → 202 {job_id} → the RR_MODE=jobs worker runs mail.send_welcome; `[jobs]`
- * read fresh; the synchronous fallback when jobs are off or rr's RPC is unreachable.
+ * read fresh; the synchronous fallback (the action's own envelope) when jobs are off or rr's RPC is
+ * unreachable.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -63,11 +64,11 @@ describe('moonlight().async on rr jobs (DeskFlow)', () => {
     await rr.waitForOutput(/Welcome email sent to queued@northwind\.studio/)
   })
 
-  it('reads [jobs] ENABLED fresh: off → runs after the response with one warning, on again → queued', async () => {
+  it('reads [jobs] ENABLED fresh: off → runs now and answers mail.send_welcome\'s envelope, on again → queued', async () => {
     project.setSection('jobs', { ENABLED: 'false', PIPELINE: 'moonlight', RPC: rpcAddress })
     const r = await call(send, { service: 'member', action: 'invite', email: 'inline@northwind.studio' }, auth)
-    expect(r.body.returnData.job_id).toBeNull()
-    await rr.waitForOutput(/Moonlight job queue unavailable, running synchronously after response/)
+    expect(r.status).toBe(200)
+    expect(r.body).toMatchObject({ returnCode: 0, returnMessage: 'Welcome email queued for delivery', returnData: { email: 'inline@northwind.studio' } })
     await rr.waitForOutput(/Welcome email sent to inline@northwind\.studio/)
 
     jobsOn()
@@ -96,8 +97,9 @@ describe('moonlight().async on rr jobs (DeskFlow)', () => {
         headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ service: 'member', action: 'invite', email: 'offline@northwind.studio' }),
       }))
-      const body = (await res.json()) as { returnData: { job_id: string | null; queued?: boolean } }
-      expect(body.returnData).toEqual({ job_id: null, queued: false })
+      // the action ran before the answer: its own envelope, not a 202
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ returnCode: 0, returnMessage: 'Welcome email queued for delivery', returnData: { email: 'offline@northwind.studio' }, extraData: null })
       await app.close()
       expect(lines.join('')).toMatch(/Moonlight job queue unavailable: cannot call jobs\.Push/)
       expect(lines.join('')).toMatch(/Welcome email sent to offline@northwind\.studio/)

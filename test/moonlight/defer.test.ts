@@ -87,15 +87,17 @@ describe('async jobs without a queue (dev server, jobs disabled)', () => {
     expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['Moonlight job queue unavailable, running synchronously after response'])
   })
 
-  it('moonlight().async inside a request answers 202 and runs the job after the response; outside a request it runs now', async () => {
+  it('moonlight().async without a queue runs the action now and answers with its own envelope (no 202)', async () => {
     events.length = 0
     const { app, logger } = makeApp()
     const r = await post(app, { service: 'work', action: 'via_app', n: 5 })
-    expect(r.status).toBe(202)
-    expect(r.body).toEqual({ returnCode: 202, returnMessage: 'Accepted', returnData: { job_id: null, queued: false }, extraData: null })
-    await until(() => events.length > 0)
+    // synchronous: the job already ran when the answer is here
     expect(events).toEqual(['record 5'])
+    expect(r.status).toBe(200)
+    expect(r.body).toEqual({ returnCode: 0, returnMessage: 'recorded', returnData: { n: 5 }, extraData: null })
     expect(logger.lines.some((l) => l.message === 'Moonlight job dispatch' && l.context?.service === 'work')).toBe(true)
+    // no queue is a setting (dev server, jobs off), not a failure: no warning
+    expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([])
     expect(await app.async('work', 'record', { n: 9 })).toMatchObject({ returnCode: 0, returnData: { n: 9 } })
   })
 })
@@ -122,23 +124,27 @@ describe('async jobs with a queue (the jobs layer installs one)', () => {
     expect(events).toEqual([])
   })
 
-  it('falls back to running in-process when the gate is closed or the push fails', async () => {
+  it('falls back to running in-process now, answering the action\'s envelope, when the gate is closed or the push fails', async () => {
     events.length = 0
     const closed = makeApp('[jobs]\nENABLED = false\n')
     const q1 = new RecordingQueue()
     closed.app.useJobQueue(q1)
-    await post(closed.app, { service: 'work', action: 'via_app', n: 1 })
-    await until(() => events.length === 1)
+    const off = await post(closed.app, { service: 'work', action: 'via_app', n: 1 })
+    expect(events).toEqual(['record 1'])
+    expect(off.body).toMatchObject({ returnCode: 0, returnMessage: 'recorded', returnData: { n: 1 } })
     expect(q1.pushed).toEqual([])
 
     const failing = makeApp('[jobs]\nENABLED = true\n')
     const q2 = new RecordingQueue()
     q2.fail = true
     failing.app.useJobQueue(q2)
-    await post(failing.app, { service: 'work', action: 'via_app', n: 2 })
-    await until(() => events.length === 2)
+    const down = await post(failing.app, { service: 'work', action: 'via_app', n: 2 })
     expect(events).toEqual(['record 1', 'record 2'])
-    expect(failing.logger.lines.some((l) => l.message === 'Moonlight job queue unavailable: rr jobs RPC refused the connection')).toBe(true)
+    expect(down.status).toBe(200)
+    expect(down.body).toMatchObject({ returnCode: 0, returnMessage: 'recorded', returnData: { n: 2 } })
+    expect(failing.logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'Moonlight job queue unavailable: rr jobs RPC refused the connection',
+    ])
   })
 })
 

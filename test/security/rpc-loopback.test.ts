@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { ROOT, freePort } from '../helpers/rr.js'
 import { defaultRrYaml } from '../../src/cli/templates/rr-yaml.js'
-import { isLoopbackListen, rpcExposureWarning, rpcListen } from '../../src/cli/rpc-exposure.js'
+import { isLoopbackListen, rpcExposureWarning, rpcListen } from '../../src/cli/rr/rpc-exposure.js'
 import { makeProject, rrConfig, type Project } from '../cli/_project.js'
 
 const shipped: [string, Record<string, unknown>][] = [

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
-import { painter, useColor } from '../_color.js'
+import { str } from '../util/args.js'
+import { painter, useColor } from '../util/color.js'
 import { defaultRrYaml } from '../templates/rr-yaml.js'
 import { GITIGNORE, TEMPLATES, TEMPLATE_DEPENDENCIES, envExample, settingsIni, workerTs, type AppChoices, type Template } from '../templates/app.js'
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { defineCommand } from '../command.js'
 import { Settings, isTruthy } from '../../config/settings.js'
 import { updateIniFile } from '../ini-edit.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 
 export default defineCommand({
   name: 'maintenance:off',

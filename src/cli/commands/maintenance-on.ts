@@ -8,9 +8,9 @@ import { join } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
 import { Settings } from '../../config/settings.js'
 import { maintenanceState } from '../../moonlight/http/maintenance.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { updateIniFile } from '../ini-edit.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 
 /** Sets MAINTENANCE_BYPASS_TOKEN in environment/.env (git-ignored), keeping every other line. */
 function writeEnvToken(root: string, token: string): void {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { relative, resolve } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { findAppModule, tsxLoader } from './serve.js'
 
 function childEntry(): string {

@@ -9,7 +9,7 @@ import { dirname, relative, sep } from 'node:path'
 import { parse } from 'yaml'
 import { defineCommand } from '../command.js'
 import { readState, setServerCommand, stateFile } from '../optimize-state.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 
 /** Removes `dir` and its parents up to (and including) `stop` while they are empty. */
 function pruneEmpty(dir: string, stop: string): void {

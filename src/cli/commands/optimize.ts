@@ -7,11 +7,11 @@
 import { existsSync, statSync } from 'node:fs'
 import { relative, resolve, sep } from 'node:path'
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { projectPaths, readRrConfig, workerEntry } from '../project.js'
 import { flowList, ownBuildDir, readState, setServerCommand, writeState } from '../optimize-state.js'
 import { compileApp } from '../compile.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 
 /** The comment optimize --production puts above the command it sets (optimize:clear restores the old one). */
 const PRODUCTION_COMMENT = `# Production: the app compiled by "npx pionia optimize --production" runs with plain node.

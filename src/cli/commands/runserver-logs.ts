@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs'
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { projectPaths } from '../project.js'
 import { LogLineWriter } from '../log-format.js'
 import { follow, tailLines } from '../tail.js'
-import { sleep } from '../_process.js'
-import { painter, useColor } from '../_color.js'
+import { sleep } from '../rr/pids.js'
+import { painter, useColor } from '../util/color.js'
 
 
 export default defineCommand({

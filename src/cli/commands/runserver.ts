@@ -3,21 +3,22 @@
  * detached (`--detach`, log file + `.pid` + `.rr.runtime.json`).
  * @module
  */
-import { checkTlsAddresses, listenerLines } from '../listeners.js'
+import { checkTlsAddresses, listenerLines } from '../rr/listeners.js'
 import { existsSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext, type ParsedArgs } from '../command.js'
-import { str } from '../_args.js'
-import { AddressError, resolveAddress, type ResolvedAddress } from '../../config/address.js'
+import { str } from '../util/args.js'
+import { AddressError, resolveAddress, type ResolvedAddress } from '../listen-address.js'
 import { appName, projectPaths, readRrConfig, requireRr, serverCommand, workerEntry, type ProjectPaths } from '../project.js'
-import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr-process.js'
-import { probePort } from '../_net.js'
-import { isAlive, startTime } from '../_process.js'
-import { painter, useColor } from '../_color.js'
-import { rpcExposureWarning } from '../rpc-exposure.js'
-import { checkWorkerServes } from '../worker-check.js'
-import { explainStartFailure, stripAnsi } from '../rr-failure.js'
-import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../listener-check.js'
+import { lastLines, readPidFile, readRuntime, recordedInstance, rrArgs, rrEnv, runForeground, startDetached, writeRuntime } from '../rr/process.js'
+import { probePort } from '../util/ports.js'
+import { isAlive, startTime } from '../rr/pids.js'
+import { painter, useColor } from '../util/color.js'
+import { rpcExposureWarning } from '../rr/rpc-exposure.js'
+import { openFilesLimit, openFilesWarning } from '../rr/open-files.js'
+import { checkWorkerServes } from '../rr/worker-check.js'
+import { explainStartFailure, stripAnsi } from '../rr/failure.js'
+import { checkListeners, configListeners, waitReady, withOverrides, type Listener } from '../rr/listener-check.js'
 
 
 /** Whether `dir` or a parent has node_modules/<name>. */
@@ -212,6 +213,8 @@ Options:
     if (http) checkTlsAddresses(readRrConfig(paths), addr)
     const exposed = rpcExposureWarning(readRrConfig(paths), overrides)
     if (exposed) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', exposed)}\n`)
+    const fewFiles = http ? openFilesWarning(openFilesLimit()) : undefined
+    if (fewFiles) ctx.stderr.write(`${painter(useColor(ctx.stderr, ctx.env))('yellow', fewFiles)}\n`)
     const name = appName(paths.root, ctx.env)
     const listeners = configListeners(withOverrides(readRrConfig(paths), overrides))
     if (values.detach) return detach(paths, addr, http, listeners, args, ctx, name)

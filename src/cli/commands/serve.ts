@@ -11,10 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { CliError, defineCommand, type CommandContext } from '../command.js'
-import { AddressError, resolveAddress } from '../../config/address.js'
+import { AddressError, resolveAddress } from '../listen-address.js'
 import { appName } from '../project.js'
 import { formatLogLine } from '../log-format.js'
-import { painter, useColor } from '../_color.js'
+import { painter, useColor } from '../util/color.js'
 import type { DevServerMessage } from '../dev-server-main.js'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -108,7 +108,8 @@ export default defineCommand({
 Serves the Moonlight app (app/app.ts by default) with Node's HTTP/1.1 server, without rr.
 Address: --port/--host > PORT/SERVER_PORT (HOST/SERVER_HOST) from the environment or environment/.env
          > [roadrunner] then [server] in environment/settings.ini > .rr.yaml http.address > 127.0.0.1:8000.
-Background jobs (async) run in this process after the response; use runserver for rr's job queue.
+No job queue: moonlight().async() runs the action in this process before answering (its own envelope);
+async()/defer() work runs after the response. Use runserver for rr's job queue.
 
 Options:
   --port=<n>       port to listen on
@@ -157,7 +158,7 @@ Options:
         `  HTTP:    ${url}${port !== addr.port ? paint('yellow', `  (port ${addr.port} was taken)`) : ''}`,
         `  API:     POST ${url}/api/v1  ·  ping: ${url}/api/v1/ping`,
         `  App:     ${relative(ctx.cwd, app)}`,
-        `  Jobs:    async jobs run in this process after the response (runserver uses rr's queue)`,
+        `  Jobs:    no queue: moonlight().async runs the action at once (runserver uses rr's queue)`,
         `  Reload:  ${reload ? 'on source changes (--no-reload to disable)' : 'off'}`,
         'Press Ctrl+C to stop.',
         '',

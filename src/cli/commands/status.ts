@@ -4,10 +4,10 @@
  * @module
  */
 import { CliError, defineCommand } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { projectPaths, readRrConfig } from '../project.js'
-import { expandEnv } from '../../config/address.js'
-import { painter, useColor } from '../_color.js'
+import { expandEnv } from '../listen-address.js'
+import { painter, useColor } from '../util/color.js'
 
 /** One plugin in rr's `/health` or `/ready` answer (`status` plugin, `Report`). */
 interface Report {

@@ -9,12 +9,12 @@
 import { execFile } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { defineCommand, type CommandContext } from '../command.js'
-import { str } from '../_args.js'
+import { str } from '../util/args.js'
 import { projectPaths, readRrConfig, type ProjectPaths } from '../project.js'
-import { readRuntime, recordedInstance } from '../rr-process.js'
-import { accepts } from '../_net.js'
-import { descendants, isAlive, killGroup, killRecorded, sleep } from '../_process.js'
-import { painter, useColor } from '../_color.js'
+import { readRuntime, recordedInstance } from '../rr/process.js'
+import { accepts } from '../util/ports.js'
+import { descendants, isAlive, killGroup, killRecorded, sleep } from '../rr/pids.js'
+import { painter, useColor } from '../util/color.js'
 import { resolveOrFail } from './runserver.js'
 
 

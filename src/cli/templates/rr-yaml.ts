@@ -32,6 +32,13 @@ ${http(`http:
   # runserver overrides this with -o http.address=... when --port/--host, PORT/SERVER_PORT or
   # [roadrunner]/[server] in environment/settings.ini say otherwise.
   address: ${address}
+  # Bodies over 10 MB are refused before a worker sees them (rr's default is 1000 MB, buffered in rr).
+  max_request_size: 10
+  # Idle clients: rr's http plugin (v5.3.0) has no timeout keys. It keeps an idle keep-alive
+  # connection up to 1 h and an unfinished header up to 5 min, one open file each, so the open-files
+  # limit is the bound: rr holds about (hard limit - 20) connections, then stops accepting until some
+  # close. runserver warns when the hard limit is under 16384 (raise it with ulimit -Hn or
+  # LimitNOFILE=); for real timeouts put nginx in front (RELIABILITY.md, "Idle connections").
   # Form bodies reach the worker as sent (it parses them), so JSON posted without a Content-Type
   # (curl -d '{...}') arrives intact; rr's own form parsing (false) drops spaces from such bodies.
   raw_body: true

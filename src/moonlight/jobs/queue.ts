@@ -3,7 +3,7 @@
  * pushes `{service, action, payload, switch}` (JSON) as job `[jobs] TASK` to pipeline
  * `[jobs] PIPELINE` over rr's RPC. `[jobs]` is read on every push (Settings re-reads settings.ini
  * only when it changed), so editing it needs no restart. A push that fails rejects, and Moonlight
- * falls back to running the action after the response with one warning.
+ * falls back to running the action at once (its envelope is the answer) with one warning.
  * @module
  */
 import type { Settings } from '../../config/settings.js'

@@ -1,7 +1,8 @@
 /**
  * The seam between Moonlight and rr's jobs: the jobs layer implements JobQueue (push over rr's RPC)
  * and installs it with `app.useJobQueue(queue)`. Moonlight decides when to use it (the gate below)
- * and what to do when it cannot (run the call in-process after the response).
+ * and what to do when it cannot (run the call in-process: at once for `moonlight().async`, after the
+ * response for the buffered `async(...)`).
  * @module
  */
 import type { Settings } from '../../config/settings.js'
@@ -31,7 +32,7 @@ export function jobsConfig(settings: Settings): JobsConfig {
 /** Jobs enabled, not under `pionia serve`, and not in testing mode (unless PIONIA_JOBS_QUEUE is set). */
 export function jobsGateOpen(settings: Settings): boolean {
   if (!jobsConfig(settings).enabled) return false
-  // The dev server has no rr next to it: jobs run in-process after the response.
+  // The dev server has no rr next to it: jobs run in-process.
   if (settings.env('PIONIA_RUNTIME') === 'serve') return false
   const testing = isTruthy(settings.env('PIONIA_TESTING')) || settings.env('PIONIA_RUNTIME') === 'testing'
   return !testing || isTruthy(settings.env('PIONIA_JOBS_QUEUE'))

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { Settings } from './settings.js'
+import { Settings } from '../config/settings.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8000
@@ -114,7 +114,7 @@ function formatAddress(host: string, port: number): string {
 /**
  * Resolves the listen address.
  * @example
- * import { resolveAddress } from './address.js'
+ * import { resolveAddress } from './listen-address.js'
  * const { address, source } = resolveAddress({ cwd: process.cwd() }) // '127.0.0.1:8000', 'default'
  */
 export function resolveAddress(options: ResolveAddressOptions): ResolvedAddress {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { CliError } from './command.js'
+import { CliError } from '../command.js'
 
 /** Config sections whose rr plugin starts a worker pool, and the RR_MODE it gives those workers. */
 export const WORKER_SECTIONS = ['http', 'jobs', 'centrifuge', 'tcp', 'grpc', 'temporal'] as const

@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { ProjectPaths } from './project.js'
-import { LogLineWriter } from './log-format.js'
-import { onForce } from './_signals.js'
-import { commandLine, isAlive, killGroup, sleep, startTime } from './_process.js'
+import type { ProjectPaths } from '../project.js'
+import { LogLineWriter } from '../log-format.js'
+import { onForce } from '../util/force-stop.js'
+import { commandLine, isAlive, killGroup, sleep, startTime } from './pids.js'
 
 /** rr's arguments: `-w <dir> -p [-s] serve -c <config> [-o http.address=…] [-o <user overrides>…]`. */
 export function rrArgs(paths: ProjectPaths, options: { detach: boolean; overrideAddress?: string; overrides?: string[] }): string[] {

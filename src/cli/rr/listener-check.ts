@@ -4,8 +4,8 @@
  * detached start (status /ready when configured, else the first HTTP answer).
  * @module
  */
-import { CliError } from './command.js'
-import { probePort } from './_net.js'
+import { CliError } from '../command.js'
+import { probePort } from '../util/ports.js'
 import { httpsAddress } from './listeners.js'
 
 export interface Listener {

@@ -5,9 +5,9 @@
  * at start: the plain and HTTPS listeners on the same port.
  * @module
  */
-import type { AddressSource, ResolvedAddress } from '../config/address.js'
-import { splitAddress } from '../config/address.js'
-import { CliError } from './command.js'
+import type { AddressSource, ResolvedAddress } from '../listen-address.js'
+import { splitAddress } from '../listen-address.js'
+import { CliError } from '../command.js'
 
 /** rr's HTTPS address when `http.ssl.address` is unset (http plugin, servers/https/config.go). */
 export const RR_DEFAULT_SSL_ADDRESS = '127.0.0.1:443'
