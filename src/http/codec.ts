@@ -153,7 +153,9 @@ function mapEntry(b: Buffer, r: Cursor, end: number, map: HeaderMap, text: typeo
     } else skip(b, r, tag & 7)
   }
   const prev = map[key]
-  if (prev) prev.push(...values)
+  // Own keys only: a cookie or header named `constructor` or `__proto__` is a name like any other.
+  if (prev !== undefined && Object.hasOwn(map, key)) prev.push(...values)
+  else if (key === '__proto__') Object.defineProperty(map, key, { value: values, enumerable: true, writable: true, configurable: true })
   else map[key] = values
 }
 
@@ -212,6 +214,10 @@ class DecodedRequest implements RequestContext {
   set cookies(v: HeaderMap) {
     this.#cookies = v
   }
+  /** The cookies, or null when rr sent none (then nothing is allocated). */
+  cookiesIfAny(): HeaderMap | null {
+    return this.#cookies ?? (this.#cookiesAt === null ? null : this.cookies)
+  }
   get attributes(): HeaderMap {
     return (this.#attributes ??= readMap(this.#b, this.#attributesAt, utf8))
   }
@@ -224,6 +230,17 @@ class DecodedRequest implements RequestContext {
     const { remote_addr, protocol, method, uri, header, cookies, raw_query, parsed, uploads, attributes } = this
     return { remote_addr, protocol, method, uri, header, cookies, raw_query, parsed, uploads, attributes }
   }
+}
+
+/**
+ * The cookies rr decoded for a request (name → [value], rr URL-unescaped the value), or null when
+ * the request has none; allocates nothing in that case.
+ */
+export function cookiesOf(ctx: RequestContext): HeaderMap | null {
+  if (ctx instanceof DecodedRequest) return ctx.cookiesIfAny()
+  const c = ctx.cookies
+  for (const _ in c) return c
+  return null
 }
 
 /** Decodes the context of an HTTP request frame (`http.v1.Request`). */

@@ -77,7 +77,7 @@ export class RrHttpContext implements HttpContext {
 
   get cookies(): Readonly<Record<string, string>> {
     if (!this.#cookies) {
-      const c: Record<string, string> = {}
+      const c: Record<string, string> = Object.create(null)
       for (const [k, v] of Object.entries(this.raw.cookies)) if (v.length > 0) c[k] = v[0]!
       this.#cookies = c
     }

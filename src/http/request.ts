@@ -11,7 +11,7 @@
  * forms rr parsed.
  * @module
  */
-import type { RequestContext } from './codec.js'
+import { cookiesOf, type HeaderMap, type RequestContext } from './codec.js'
 import { forwardMissing } from './delegate.js'
 import { NO_BODY_METHODS } from './status.js'
 
@@ -252,4 +252,15 @@ export function takeRrBody(request: Request): Buffer | null | undefined {
   const bytes = r[kBytes]
   if (!bytes || bytes.length === 0) return null
   return consume(r as State)
+}
+
+/**
+ * The cookies rr decoded for this request (name → [value]; rr URL-unescaped each value the way
+ * PHP's `$_COOKIE` is, and dropped a cookie whose value does not unescape), null when it sent none
+ * (nothing is allocated then), undefined for any other Request. The Cookie header stays on
+ * `request.headers` as the client sent it.
+ */
+export function rrCookies(request: Request): HeaderMap | null | undefined {
+  const ctx = (request as unknown as Partial<State>)[kCtx]
+  return ctx === undefined ? undefined : cookiesOf(ctx)
 }

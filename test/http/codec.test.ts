@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import protobuf from 'protobufjs'
 import { descriptor } from '../../src/generated/http-v1.js'
 import {
+  cookiesOf,
   decodeRequestContext,
   decodeResponseContext,
   encodeRequestContext,
@@ -122,5 +123,16 @@ describe('http.v1 codec', () => {
     expect(plain(decodeRequestContext(encodeRequestContext(ctx)))).toEqual(ctx)
     expect(JSON.parse(JSON.stringify(decodeRequestContext(encodeRequestContext(ctx)))).header).toEqual(ctx.header)
     expect(RequestType.toObject(RequestType.decode(encodeRequestContext(ctx))).method).toBe('POST')
+  })
+
+  it('cookiesOf: null when rr sent no cookies (no map is built), rr\'s map otherwise; own keys only', () => {
+    expect(cookiesOf(decodeRequestContext(encodeRequestContext({ method: 'GET', uri: 'http://h/' })))).toBeNull()
+    const c = cookiesOf(decodeRequestContext(encodeRequestContext({ method: 'GET', uri: 'http://h/', cookies: { a: ['x y'], constructor: ['1'] } })))
+    expect(c).toEqual({ a: ['x y'], constructor: ['1'] })
+    const header = JSON.parse('{"__proto__":["h"],"Toolong":["1"]}') as Record<string, string[]>
+    const decoded = decodeRequestContext(encodeRequestContext({ header })).header
+    expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toEqual(['h'])
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(Object.keys(decoded).sort()).toEqual(['Toolong', '__proto__'])
   })
 })

@@ -6,9 +6,14 @@
 import { BadRequestError, HttpError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
-import { parsedByRr, takeRrBody } from '../../http/request.js'
+import { parsedByRr, rrCookies, takeRrBody } from '../../http/request.js'
 
-/** Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name). */
+/**
+ * Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name), with
+ * rr's rule (Go's `url.QueryUnescape`, as PHP's `$_COOKIE`): `+` is a space, `%xx` is unescaped, and a
+ * value that does not unescape drops the cookie. For Requests rr did not decode (`pionia serve`,
+ * tests); under rr the worker takes rr's decoded cookies instead.
+ */
 export function parseCookies(header: string | null): Record<string, string> {
   const out: Record<string, string> = Object.create(null)
   if (!header) return out
@@ -16,11 +21,30 @@ export function parseCookies(header: string | null): Record<string, string> {
     const i = part.indexOf('=')
     if (i <= 0) continue
     const name = part.slice(0, i).trim()
+    if (name === '') continue
     const raw = part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1')
     try {
-      out[name] = decodeURIComponent(raw)
+      out[name] = decodeURIComponent(raw.includes('+') ? raw.replaceAll('+', ' ') : raw)
     } catch {
-      out[name] = raw
+      // not unescapable: rr drops it too
+    }
+  }
+  return out
+}
+
+/**
+ * The cookies of `request` as the start of its data map (null-prototype): rr's decoded cookies for a
+ * request from rr (the header is not parsed again; nothing is allocated beyond the map when it sent
+ * none), the parsed Cookie header for any other Request.
+ */
+function cookieData(request: Request): Record<string, unknown> {
+  const rr = rrCookies(request)
+  if (rr === undefined) return parseCookies(request.headers.get('cookie'))
+  const out: Record<string, unknown> = Object.create(null)
+  if (rr !== null) {
+    for (const name in rr) {
+      const values = rr[name]!
+      if (values.length > 0) out[name] = values[values.length - 1]
     }
   }
   return out
@@ -62,7 +86,7 @@ function nestsDeeperThan(text: string, limit: number): boolean {
  * own key like any other and nothing is inherited.
  */
 export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
-  const data: Record<string, unknown> = parseCookies(request.headers.get('cookie'))
+  const data = cookieData(request)
   parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
   const files: FileBag = Object.create(null)
   if (request.method === 'GET' || request.method === 'HEAD') return { data, files }
