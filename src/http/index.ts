@@ -18,6 +18,7 @@ import { describe } from '../util/describe.js'
 import { INTERNAL_ERROR } from './status.js'
 import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
 import { warnOnce } from './warn.js'
+import { hostless, withListenHost } from './listen-host.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
@@ -87,6 +88,7 @@ function fetchServer(handler: FetchHandler): Serve {
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
     const writer = new ResponseWriter(worker, raw.method)
     const ctx = new RrHttpContext(raw, payload.body, writer)
     let response: Response
@@ -118,6 +120,7 @@ function nodeServer(handler: { [kNodeListener]: NodeListener }): Serve {
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
     const writer = new ResponseWriter(worker, raw.method)
     try {
       await serveNodePayload(handler, raw, payload.body, writer)
