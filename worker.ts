@@ -7,6 +7,7 @@ import { createDeskflowApp } from './app/app.js'
 import { moonlightCentrifugeHandler } from './src/moonlight/realtime/index.js'
 import { moonlightJobConsumer, rrJobQueue } from './src/moonlight/jobs/index.js'
 import { deskflowTcp } from './app/tcp.js'
+import { deskflowGrpc } from './app/grpc/tasks.js'
 
 const app = createDeskflowApp()
 // moonlight().async(...) pushes to rr's jobs when `[jobs] ENABLED` (read per call) and rr answers.
@@ -24,6 +25,8 @@ await serve({
   // RR_MODE=tcp: DeskFlow's line protocol (TASKS, QUIT) when .rr.yaml has the tcp section.
   tcp: deskflowTcp(app),
   tcpDelimiter: '\n',
+  // RR_MODE=grpc: deskflow.v1.TaskService (app/proto/deskflow/v1/tasks.proto) when .rr.yaml has the grpc section.
+  grpc: deskflowGrpc(app),
   // Close database connections when rr stops the worker (never per request).
   onShutdown: app.close,
 })

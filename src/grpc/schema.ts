@@ -34,8 +34,11 @@ function collect(ns: protobuf.NamespaceBase, out: protobuf.Service[]): void {
   }
 }
 
-/** Parses `files` (absolute); imports resolve against the importing file's folder, then each listed file's folder. */
-export function loadSchema(files: string[]): Schema {
+/**
+ * Parses `files` (absolute); imports resolve against the importing file's folder, then each listed
+ * file's folder. `comments`: keep `//` comments too (for generated docs; serveGrpc needs none).
+ */
+export function loadSchema(files: string[], options: { comments?: boolean } = {}): Schema {
   const root = new protobuf.Root()
   const dirs = [...new Set(files.map((f) => dirname(f)))]
   root.resolvePath = (origin, target) => {
@@ -48,7 +51,7 @@ export function loadSchema(files: string[]): Schema {
     return resolve(origin ? dirname(origin) : dirs[0] ?? '.', target)
   }
   try {
-    root.loadSync(files)
+    root.loadSync(files, options.comments ? { alternateCommentMode: true } : undefined)
     root.resolveAll()
   } catch (err) {
     throw new GrpcSetupError(`grpc: cannot load ${files.join(', ')}: ${(err as Error).message}; fix the .proto file (protoc would reject it too)`)

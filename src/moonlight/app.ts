@@ -23,6 +23,9 @@ import { messageOf } from '../util/describe.js'
 import { startupChecks } from './auth/startup-checks.js'
 
 export type { DispatchCall } from './core/context.js'
+
+/** dispatch() hooks for a call that asks for the auth chain (`authenticate: true`). */
+const AUTHENTICATE = { authenticate: true } as const
 export type { SwitchMap } from './dispatch/index.js'
 
 /** Switches as declared: version → services (kept literal so `pionia/client` can read them). */
@@ -235,11 +238,12 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
    * consumer requeues on a throw; use `handle()` to get errors rendered as envelopes instead.
    */
   async dispatch(call: DispatchCall): Promise<Envelope> {
+    const hooks = call.authenticate ? AUTHENTICATE : undefined
     const outer = currentScope()
-    if (outer?.app === this) return runCall(this.#calls, call)
+    if (outer?.app === this) return runCall(this.#calls, call, hooks)
     const scope = this.#scope()
     try {
-      return await runInScope(scope, () => runCall(this.#calls, call))
+      return await runInScope(scope, () => runCall(this.#calls, call, hooks))
     } finally {
       this.#afterWork(scope)
     }

@@ -18,6 +18,7 @@ export const commands: Record<string, () => Promise<{ default: Command }>> = {
   optimize: () => import('./optimize.js'),
   'optimize:clear': () => import('./optimize-clear.js'),
   openapi: () => import('./openapi.js'),
+  'grpc:generate': () => import('./grpc-generate.js'),
 }
 
 /** alias → registered name (each command file lists the same aliases in its `aliases`). */

@@ -27,6 +27,11 @@ export interface DispatchCall {
   files?: FileBag
   /** The original request, if any (default: a synthetic POST to the switch path). */
   request?: Request
+  /**
+   * Run the app's auth chain on `request`'s headers, as for an HTTP call (adapters that carry an
+   * `Authorization` header of their own, e.g. gRPC metadata). `auth` is then ignored.
+   */
+  authenticate?: boolean
 }
 
 /**
