@@ -7,8 +7,8 @@ import { NotUnderRoadRunnerError } from './worker/worker.js'
 import type { PayloadHandler } from './worker/index.js'
 import { serveHttp, type FetchHandler, type ServeHttpOptions } from './http/index.js'
 import { runWorker } from './worker/run.js'
-import { serveGrpc, type GrpcOptions, type GrpcServices } from './grpc/index.js'
-import { tcpPayloadHandler, type TcpHandler, type TcpOptions } from './tcp/serve.js'
+import type { GrpcOptions, GrpcServices } from './grpc/index.js'
+import type { TcpHandler, TcpOptions } from './tcp/serve.js'
 import { answerProbe } from './worker/probe.js'
 
 /** What a worker file serves, per rr plugin (RR_MODE). */
@@ -44,8 +44,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const mode = env.mode || 'http'
   if (mode === 'http' && options.http) return serveHttp(options.http, options)
-  if (mode === 'grpc' && options.grpc) return serveGrpc(options.grpc, { ...options, ...options.grpcOptions })
-  if (mode === 'tcp' && options.tcp) return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
+  // The grpc and tcp layers are loaded only by the process rr started for them: protobufjs and
+  // yaml alone are ~150 ms of an HTTP worker's start.
+  if (mode === 'grpc' && options.grpc) {
+    const { serveGrpc } = await import('./grpc/index.js')
+    return serveGrpc(options.grpc, { ...options, ...options.grpcOptions })
+  }
+  if (mode === 'tcp' && options.tcp) {
+    const { tcpPayloadHandler } = await import('./tcp/serve.js')
+    return runWorker(tcpPayloadHandler(options.tcp, { delimiter: options.tcpDelimiter }), options)
+  }
   const handler = options.modes?.[mode]
   if (handler) return runWorker(handler, options)
   process.stderr.write(

@@ -21,7 +21,10 @@
  * Per case and worker count it prints req/s, p50/p99, worker CPU µs per request (utime+stime of the
  * worker processes from /proc divided by the requests wrk counted), rr's CPU per request, worker
  * RSS after 10k and 100k requests (1 worker), boot (rr spawn → first 200, 1 worker, median), and
- * the per-layer budgets of issue 21 as ratios from this run.
+ * the per-layer budgets of issue 21 as ratios from this run. A table row is one round (the one with
+ * the median req/s for that case), never a mix of rounds; a budget ratio is computed within each
+ * round (or boot run) and the median over rounds is printed next to every round's value.
+ * `--rounds=0` measures boot (and memory) only.
  *
  *   node --import tsx bench/http/ladder.ts [--cases=null,fetch] [--workers=1,2] [--rounds=3]
  *     [--duration=8] [--connections=32] [--relays=pipes,unix,tcp] [--boot-runs=7] [--no-memory]
@@ -421,63 +424,72 @@ if (!opts['no-memory']) {
 
 // --- the table --------------------------------------------------------------------------------------
 
+/** The median; for an even count the mean of the two middle values. */
 const median = (xs: number[]) => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b)
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN
+  if (!s.length) return NaN
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 interface Row {
   v: Variant
-  rps: number
-  p50: number
-  p99: number
-  workerUs: number
-  rrUs: number
+  /** The round the row shows (1-based): every column of a row comes from this one round. */
+  round: number
+  sample: Sample | undefined
   errors: number
 }
+// A row is one round, the one with the median req/s (the lower of the two middle ones for an even
+// count), so its req/s, latencies and CPU figures belong together; a median per column could
+// take each figure from a different round.
 const rows: Row[] = variants.map((v) => {
   const s = samples.get(v.key) ?? []
-  return {
-    v,
-    rps: median(s.map((x) => x.rps)),
-    p50: median(s.map((x) => x.p50)),
-    p99: median(s.map((x) => x.p99)),
-    workerUs: median(s.map((x) => x.workerUs)),
-    rrUs: median(s.map((x) => x.rrUs)),
-    errors: s.reduce((a, x) => a + x.errors, 0),
-  }
+  const order = s.map((x, i) => i).filter((i) => Number.isFinite(s[i]!.rps)).sort((a, b) => s[a]!.rps - s[b]!.rps)
+  const pick = order.length ? order[(order.length - 1) >> 1]! : -1
+  return { v, round: pick + 1, sample: s[pick], errors: s.reduce((a, x) => a + x.errors, 0) }
 })
 const mib = (n: number | undefined) => (n === undefined ? '-' : fmt(n / 2 ** 20, 1))
 const out: string[] = [
   '',
-  `| case | workers | relay | req/s | p50 ms | p99 ms | worker CPU µs/req | rr CPU µs/req | boot ms (1 worker) | RSS MiB 10k → 100k (1 worker) |`,
-  '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  `| case | workers | relay | round | req/s | p50 ms | p99 ms | worker CPU µs/req | rr CPU µs/req | boot ms (1 worker) | RSS MiB 10k → 100k (1 worker) |`,
+  '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ]
 for (const r of rows) {
   const one = r.v.workers === WORKERS[0] ? r.v.c.id + '/' + r.v.relay : null
   const boot = one ? median(boots.get(one) ?? []) : NaN
   const m = one ? memory.get(one) : undefined
+  const x = r.sample
   out.push(
-    `| ${r.v.c.label} | ${r.v.workers} | ${r.v.relay} | ${fmt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.workerUs, 1)} | ` +
-      `${r.v.c.worker ? fmt(r.rrUs, 1) : '-'} | ${fmt(boot)} | ${m ? `${mib(m.rss10k)} → ${mib(m.rss100k)} (${m.rss100k >= m.rss10k ? '+' : ''}${mib(m.rss100k - m.rss10k)})` : '-'} |` +
+    `| ${r.v.c.label} | ${r.v.workers} | ${r.v.relay} | ${x ? r.round : '-'} | ${fmt(x?.rps ?? NaN)} | ${fmt(x?.p50 ?? NaN, 2)} | ${fmt(x?.p99 ?? NaN, 2)} | ${fmt(x?.workerUs ?? NaN, 1)} | ` +
+      `${r.v.c.worker ? fmt(x?.rrUs ?? NaN, 1) : '-'} | ${fmt(boot)} | ${m ? `${mib(m.rss10k)} → ${mib(m.rss100k)} (${m.rss100k >= m.rss10k ? '+' : ''}${mib(m.rss100k - m.rss10k)})` : '-'} |` +
       (r.errors ? ` ERRORS ${r.errors}` : ''),
   )
 }
+out.push('', `Each row is the round with the median req/s of its case (column "round"); the budgets below are medians of the per-round ratios.`)
 
-// The budgets of issue 21, as ratios from this run.
-const row = (id: string, workers: number, relay: string) => rows.find((r) => r.v.c.id === id && r.v.workers === workers && (r.v.relay === relay || r.v.c.worker === null))
+// The budgets of issue 21, as ratios from this run: each pair is compared within a round (the two
+// cases ran back to back), then the median over the rounds is taken, with every round shown.
 const mark = (good: boolean) => (good ? 'ok' : 'MISSED')
-out.push('', 'Budgets (issue 21), from this run:')
+const list = (xs: number[], d: number) => xs.map((x) => (Number.isFinite(x) ? x.toFixed(d) : '-')).join(', ')
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`
+out.push('', 'Budgets (issue 21), from this run (median of the rounds; each round in brackets):')
 for (const workers of WORKERS) {
   for (const relay of RELAYS) {
     const pair = (a: string, b: string, minRatio: number, maxUs: number) => {
-      const x = row(a, workers, relay)
-      const y = row(b, workers, relay)
+      const x = samples.get(`${a}/${workers}/${relay}`)
+      const y = samples.get(`${b}/${workers}/${relay}`)
       if (!x || !y) return
-      const ratio = x.rps / y.rps
-      const extra = x.workerUs - y.workerUs
+      const n = Math.min(x.length, y.length)
+      const ratios: number[] = []
+      const extras: number[] = []
+      for (let i = 0; i < n; i++) {
+        ratios.push(x[i]!.rps / y[i]!.rps)
+        extras.push(x[i]!.workerUs - y[i]!.workerUs)
+      }
+      const ratio = median(ratios)
+      const extra = median(extras)
       out.push(
-        `- ${workers} worker(s), ${relay}: ${a} ÷ ${b} = ${ratio.toFixed(2)}${minRatio > 0 ? ` (goal ≥ ${minRatio}: ${mark(ratio >= minRatio)})` : ''}; ` +
-          `worker CPU ${a} − ${b} = ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} µs/req` +
+        `- ${workers} worker(s), ${relay}: ${a} ÷ ${b} = ${ratio.toFixed(2)} [${list(ratios, 2)}]${minRatio > 0 ? ` (goal ≥ ${minRatio}: ${mark(ratio >= minRatio)})` : ''}; ` +
+          `worker CPU ${a} − ${b} = ${signed(extra)} µs/req [${extras.map(signed).join(', ')}]` +
           (Number.isFinite(maxUs) ? ` (goal ≤ +${maxUs}: ${mark(extra <= maxUs)})` : ''),
       )
     }
@@ -488,10 +500,16 @@ for (const workers of WORKERS) {
   }
 }
 for (const relay of RELAYS) {
-  const b = (id: string) => median(boots.get(id + '/' + relay) ?? [])
+  const runs = (id: string) => boots.get(id + '/' + relay) ?? []
+  const b = (id: string) => median(runs(id))
   if (Number.isFinite(b('fetch')) && Number.isFinite(b('null'))) {
-    const r = b('fetch') / b('null')
-    out.push(`- boot, ${relay}: fetch ÷ null = ${r.toFixed(2)} (goal ≤ 1.2: ${mark(r <= 1.2)})`)
+    // Boot runs are interleaved case by case: compare run i of fetch with run i of null.
+    const ratios = runs('fetch').map((f, i) => f / runs('null')[i]!)
+    const r = median(ratios)
+    out.push(
+      `- boot, ${relay}: fetch ÷ null = ${r.toFixed(2)} [${list(ratios, 2)}] (goal ≤ 1.2: ${mark(r <= 1.2)}); ` +
+        `median fetch ${fmt(b('fetch'))} ms, null ${fmt(b('null'))} ms (ratio of the medians ${(b('fetch') / b('null')).toFixed(2)})`,
+    )
   }
   if (Number.isFinite(b('moonlight'))) out.push(`- boot, ${relay}: moonlight ${fmt(b('moonlight'))} ms (goal ≤ 150 ms: ${mark(b('moonlight') <= 150)})`)
   for (const [id, m] of memory) {

@@ -13,7 +13,7 @@
  */
 export function forwardMissing<T extends object>(proto: object, nativeProto: object, real: (self: T) => object, tag: string, sample: object): void {
   for (const sym of Object.getOwnPropertySymbols(sample)) {
-    if (sym in proto) continue
+    if (Object.prototype.hasOwnProperty.call(proto, sym)) continue
     Object.defineProperty(proto, sym, {
       configurable: true,
       get(this: T) {
@@ -43,4 +43,52 @@ export function forwardMissing<T extends object>(proto: object, nativeProto: obj
     }
   }
   Object.defineProperty(proto, Symbol.toStringTag, { value: tag, configurable: true })
+}
+
+/** What {@link forwardOnFirstMiss} needs from the native side, built on first need. */
+export interface NativeSide {
+  proto: object
+  sample: object
+}
+
+/**
+ * {@link forwardMissing}, done on the first lookup that `proto` cannot answer itself, so loading
+ * the native classes (undici: tens of ms of a worker's start) waits until something needs them.
+ * Until then a proxy sits where the native prototype goes: any property get, `in`, assignment or
+ * prototype walk that reaches it installs the forwarding members, puts the native prototype in its
+ * place and answers from there, as the chain would have after an eager install. One exception, so
+ * `await response` and async handlers do not load undici: `then`, which neither Request nor
+ * Response has, is looked up on Object.prototype directly.
+ */
+export function forwardOnFirstMiss<T extends object>(proto: object, native: () => NativeSide, real: (self: T) => object, tag: string): void {
+  let installed = false
+  const install = (): object => {
+    if (!installed) {
+      const n = native()
+      forwardMissing(proto, n.proto, real, tag, n.sample)
+      installed = true
+    }
+    return Object.getPrototypeOf(proto) as object
+  }
+  Object.defineProperty(proto, Symbol.toStringTag, { value: tag, configurable: true })
+  const pending = new Proxy(Object.create(null) as object, {
+    get(_t, key, receiver) {
+      if (key === 'then') return Reflect.get(Object.prototype, key, receiver)
+      install()
+      return Reflect.get(proto, key, receiver)
+    },
+    has(_t, key) {
+      if (key === 'then') return Reflect.has(Object.prototype, key)
+      install()
+      return Reflect.has(proto, key)
+    },
+    set(_t, key, value, receiver) {
+      install()
+      return Reflect.set(proto, key, value, receiver)
+    },
+    getPrototypeOf() {
+      return install()
+    },
+  })
+  Object.setPrototypeOf(proto, pending)
 }

@@ -12,12 +12,14 @@ import { RrHttpContext, type HttpContext } from './context.js'
 import { createRequest } from './request.js'
 import { sendResponse } from './respond.js'
 import { ResponseWriter } from './writer.js'
-import { installLightResponse } from './light-response.js'
-import { kNodeListener, serveNodePayload, type NodeListener } from './node-listener.js'
+import { installLightResponse } from './lazy-response.js'
+import { kNodeListener, nodeAdapter } from './node-handler.js'
+import type { NodeListener } from './node-listener.js'
 import { describe } from '../util/describe.js'
 import { INTERNAL_ERROR } from './status.js'
 import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
 import { warnOnce } from './warn.js'
+import { hostless, withListenHost } from './listen-host.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
@@ -27,8 +29,9 @@ export { parseQuery, MAX_QUERY_VARS, MAX_QUERY_DEPTH } from './query.js'
 export type { UploadTree, Upload, FailedUpload } from './uploads.js'
 export { UPLOAD_ERRORS } from './uploads.js'
 export { HttpHeaderError, assertHeader } from './headers.js'
-export { LightResponse, installLightResponse, uninstallLightResponse } from './light-response.js'
-export { fromNodeListener, type NodeListener } from './node-listener.js'
+export { LightResponse, installLightResponse, uninstallLightResponse } from './lazy-response.js'
+export { fromNodeListener } from './node-handler.js'
+export type { NodeListener } from './node-listener.js'
 export { createRequest } from './request.js'
 export { sendResponse } from './respond.js'
 export { ResponseWriter } from './writer.js'
@@ -87,6 +90,7 @@ function fetchServer(handler: FetchHandler): Serve {
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
     const writer = new ResponseWriter(worker, raw.method)
     const ctx = new RrHttpContext(raw, payload.body, writer)
     let response: Response
@@ -114,13 +118,16 @@ function fetchServer(handler: FetchHandler): Serve {
   }
 }
 
-function nodeServer(handler: { [kNodeListener]: NodeListener }): Serve {
+function nodeServer(listener: NodeListener): Serve {
+  let adapter: Awaited<ReturnType<typeof nodeAdapter>> | undefined
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
+    adapter ??= await nodeAdapter()
     const writer = new ResponseWriter(worker, raw.method)
     try {
-      await serveNodePayload(handler, raw, payload.body, writer)
+      await adapter.serveNodePayload(listener, raw, payload.body, writer)
     } catch (err) {
       logFailure(raw, 'failed', err)
       await fail(writer)
@@ -131,7 +138,7 @@ function nodeServer(handler: { [kNodeListener]: NodeListener }): Serve {
 /** Picks the path for a handler once: WHATWG objects, or the node:http adapter's direct path. */
 function serverFor(handler: FetchHandler): Serve {
   const node = (handler as Partial<Record<typeof kNodeListener, NodeListener>>)[kNodeListener]
-  return node ? nodeServer({ [kNodeListener]: node }) : fetchServer(handler)
+  return node ? nodeServer(node) : fetchServer(handler)
 }
 
 const servers = new WeakMap<FetchHandler, Serve>()

@@ -8,6 +8,7 @@
  * drained (then 'drain'), so `stream.pipe(res)` has backpressure. When the client goes away (STOP)
  * `req` and `res` emit 'close', later writes are dropped and the response is finished for rr.
  * Header names and values are checked by node (CR/LF refused) before anything is sent.
+ * `fromNodeListener` (node-handler.ts) loads this module, and node:http with it, on the first request.
  * @module
  */
 import { EventEmitter } from 'node:events'
@@ -16,16 +17,13 @@ import type { HeaderEntry, RequestContext } from './codec.js'
 import type { HttpContext } from './context.js'
 import { RrHttpContext } from './context.js'
 import { recordEntries } from './headers.js'
-import { NativeResponse } from './light-response.js'
+import { nativeResponse } from './native.js'
 import type { ResponseWriter } from './writer.js'
 import { hostOf } from './request.js'
 import { isNullBodyStatus } from './status.js'
 
 /** A node:http request listener (`app` in Express, `app.callback()` in Koa). */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => unknown
-
-/** Marks a handler made by {@link fromNodeListener}: the worker serves it without WHATWG objects. */
-export const kNodeListener = Symbol.for('pionia.http.nodeListener')
 
 /** Where the response goes: rr frames ({@link ResponseWriter}) or a WHATWG Response (`fetch()`). */
 export type ResponseSink = Pick<ResponseWriter, 'head' | 'write' | 'end' | 'earlyHints' | 'onStop' | 'started' | 'ended'>
@@ -301,7 +299,7 @@ async function reencodeForm(ctx: RrHttpContext, raw: RequestContext): Promise<Bu
   const form = await ctx.formData()
   let bytes: Buffer
   if (type.includes('multipart/form-data')) {
-    const r = new NativeResponse(form)
+    const r = new (nativeResponse())(form)
     raw.header['Content-Type'] = [r.headers.get('content-type')!]
     bytes = Buffer.from(await r.arrayBuffer())
   } else {
@@ -315,7 +313,7 @@ async function reencodeForm(ctx: RrHttpContext, raw: RequestContext): Promise<Bu
 
 /** Serves one rr request with a node listener; resolves when rr got the last frame. */
 export async function serveNodePayload(
-  handler: { [kNodeListener]: NodeListener },
+  listener: NodeListener,
   raw: RequestContext,
   body: Buffer,
   sink: ResponseSink,
@@ -329,7 +327,7 @@ export async function serveNodePayload(
   ;(req as IncomingMessage & { rr?: HttpContext }).rr = ctx
   await new Promise<void>((resolve, reject) => {
     const res = new SinkResponse(req, sink, (err) => (err ? reject(err) : resolve()))
-    const r = handler[kNodeListener](req, res)
+    const r = listener(req, res)
     if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, reject)
   })
 }
@@ -365,7 +363,7 @@ class ResponseBuilder implements ResponseSink {
     const headers = new Headers()
     for (const [k, vs] of this.#headers) for (const v of typeof vs === 'string' ? [vs] : vs) headers.append(k, v)
     const body = stream ? new ReadableStream<Uint8Array>({ start: (c) => void (this.#controller = c) }) : null
-    this.#resolve(new NativeResponse(isNullBodyStatus(this.#status) ? null : body, { status: this.#status || 200, headers }))
+    this.#resolve(new (nativeResponse())(isNullBodyStatus(this.#status) ? null : body, { status: this.#status || 200, headers }))
   }
   async write(chunk: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.#open(true)
@@ -379,41 +377,23 @@ class ResponseBuilder implements ResponseSink {
   }
 }
 
-/**
- * Wraps a node:http request listener as a fetch handler. Behind rr the worker serves it directly
- * (no WHATWG objects in between); `fetch()` also works, for tests and composition.
- * @example
- * import express from 'express'
- * import { serveHttp, fromNodeListener } from 'pionia/http'
- * const app = express()
- * app.get('/', (req, res) => res.send('hello'))
- * await serveHttp(fromNodeListener(app))
- */
-export function fromNodeListener(listener: NodeListener): {
-  fetch(request: Request, context?: HttpContext): Promise<Response>
-  readonly [kNodeListener]: NodeListener
-} {
-  const handler = {
-    [kNodeListener]: listener,
-    async fetch(request: Request): Promise<Response> {
-      const raw: RequestContext = {
-        remote_addr: '127.0.0.1',
-        protocol: 'HTTP/1.1',
-        method: request.method,
-        uri: request.url,
-        header: {},
-        cookies: {},
-        raw_query: new URL(request.url).search.slice(1),
-        parsed: false,
-        uploads: new Uint8Array(0),
-        attributes: {},
-      }
-      for (const [k, v] of request.headers) if (k !== 'host') (raw.header[k] ??= []).push(v)
-      const body = Buffer.from(await request.arrayBuffer())
-      const sink = new ResponseBuilder()
-      const done = serveNodePayload(handler, raw, body, sink, new RrHttpContext(raw, body))
-      return Promise.race([sink.response, done.then(() => sink.response)])
-    },
+/** `fetch()` of a {@link fromNodeListener} handler: the listener answers a WHATWG Request. */
+export async function fetchThroughListener(listener: NodeListener, request: Request): Promise<Response> {
+  const raw: RequestContext = {
+    remote_addr: '127.0.0.1',
+    protocol: 'HTTP/1.1',
+    method: request.method,
+    uri: request.url,
+    header: {},
+    cookies: {},
+    raw_query: new URL(request.url).search.slice(1),
+    parsed: false,
+    uploads: new Uint8Array(0),
+    attributes: {},
   }
-  return handler
+  for (const [k, v] of request.headers) if (k !== 'host') (raw.header[k] ??= []).push(v)
+  const body = Buffer.from(await request.arrayBuffer())
+  const sink = new ResponseBuilder()
+  const done = serveNodePayload(listener, raw, body, sink, new RrHttpContext(raw, body))
+  return Promise.race([sink.response, done.then(() => sink.response)])
 }

@@ -12,14 +12,15 @@
  * @module
  */
 import { cookiesOf, type HeaderMap, type RequestContext } from './codec.js'
-import { forwardMissing } from './delegate.js'
+import { forwardOnFirstMiss } from './delegate.js'
+import { nativeRequest } from './native.js'
 import { NO_BODY_METHODS } from './status.js'
 
 /** Size of the views the `body` stream hands out. */
 export const BODY_CHUNK = 64 * 1024
 
-const NativeRequest: typeof Request = globalThis.Request
-const NEVER = new AbortController().signal
+/** The signal of a request that has no client-gone link (built on first read). */
+let never: AbortSignal | undefined
 const decoder = new TextDecoder()
 
 const kCtx = Symbol('pionia.ctx')
@@ -41,12 +42,12 @@ export interface RequestLinks {
 }
 
 interface State {
-  [kCtx]: RequestContext
-  [kBytes]: Buffer | null
-  [kHeaders]: Headers | undefined
-  [kReal]: Request | undefined
-  [kUsed]: boolean
-  [kStream]: ReadableStream<Uint8Array> | null | undefined
+  [kCtx]: RequestContext;
+  [kBytes]: Buffer | null;
+  [kHeaders]: Headers | undefined;
+  [kReal]: Request | undefined;
+  [kUsed]: boolean;
+  [kStream]: ReadableStream<Uint8Array> | null | undefined;
   [kLinks]: RequestLinks | undefined
   /** The body went to the native Request (`kReal`): its body methods answer from then on. */
   [kHanded]: boolean
@@ -109,7 +110,7 @@ function real(r: State): Request {
       init.duplex = 'half'
       r[kHanded] = true
     }
-    x = new NativeRequest(ctx.uri, init)
+    x = new (nativeRequest())(ctx.uri, init)
     r[kReal] = x
   }
   return x
@@ -117,14 +118,21 @@ function real(r: State): Request {
 
 /** See the module comment. Create with {@link createRequest}. */
 class RrRequest {
-  declare [kCtx]: RequestContext
-  declare [kBytes]: Buffer | null
-  declare [kHeaders]: Headers | undefined
-  declare [kReal]: Request | undefined
-  declare [kUsed]: boolean
-  declare [kStream]: ReadableStream<Uint8Array> | null | undefined
-  declare [kLinks]: RequestLinks | undefined
-  declare [kHanded]: boolean
+  // Defined as fields (not assigned), so they never walk the prototype chain to the native side.
+  [kCtx]: RequestContext;
+  [kBytes]: Buffer | null;
+  [kHeaders]: Headers | undefined = undefined;
+  [kReal]: Request | undefined = undefined;
+  [kUsed] = false;
+  [kStream]: ReadableStream<Uint8Array> | null | undefined = undefined;
+  [kLinks]: RequestLinks | undefined;
+  [kHanded] = false
+
+  constructor(ctx: RequestContext, body: Buffer | null, links: RequestLinks | undefined) {
+    this[kCtx] = ctx
+    this[kBytes] = body
+    this[kLinks] = links
+  }
 
   get method(): string {
     return this[kCtx].method
@@ -139,7 +147,7 @@ class RrRequest {
   }
 
   get signal(): AbortSignal {
-    return this[kLinks]?.signal ?? NEVER
+    return this[kLinks]?.signal ?? (never ??= new AbortController().signal)
   }
 
   get body(): ReadableStream<Uint8Array> | null {
@@ -214,23 +222,24 @@ class RrRequest {
   }
 }
 
-forwardMissing<State>(RrRequest.prototype, NativeRequest.prototype, real, 'Request', new NativeRequest('http://localhost/'))
+// Node's Request (undici) is loaded, and the rest of Request.prototype wired up, the first time a
+// member this class does not have is looked up.
+forwardOnFirstMiss<State>(
+  RrRequest.prototype,
+  () => {
+    const N = nativeRequest()
+    return { proto: N.prototype, sample: new N('http://localhost/') }
+  },
+  real,
+  'Request',
+)
 
 /**
  * The Request for one rr request. `links` (the HttpContext) supplies the client-gone signal and
  * `formData()` for forms rr parsed. GET and HEAD have no body.
  */
 export function createRequest(ctx: RequestContext, body: Buffer | null, links?: RequestLinks): Request {
-  const r = Object.create(RrRequest.prototype) as State
-  r[kCtx] = ctx
-  r[kBytes] = NO_BODY_METHODS.has(ctx.method) ? null : body
-  r[kHeaders] = undefined
-  r[kReal] = undefined
-  r[kUsed] = false
-  r[kStream] = undefined
-  r[kLinks] = links
-  r[kHanded] = false
-  return r as unknown as Request
+  return new RrRequest(ctx, NO_BODY_METHODS.has(ctx.method) ? null : body, links) as unknown as Request
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import { headerEntries } from './headers.js'
-import { defaultContentType, keptBody } from './light-response.js'
+import { defaultContentType, keptBody } from './lazy-response.js'
 import type { HeaderEntry } from './codec.js'
 import type { ResponseWriter } from './writer.js'
 

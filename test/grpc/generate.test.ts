@@ -101,7 +101,7 @@ export const wrongRequest: TaskServiceHandlers = { ListTasks: async (req) => ({ 
     expect(errors.join('\n')).toMatch(/Property 'CreateTask' is missing/)
     expect(errors.filter((e) => /Type 'string' is not assignable to type 'number'/.test(e))).toHaveLength(2)
     expect(errors).toHaveLength(4)
-  }, 60_000)
+  }, 180_000)
 
   it('reads grpc.proto from .rr.yaml by default; a config without one, a missing file and a file without services are clear errors', async () => {
     const project = join(dir, 'project')

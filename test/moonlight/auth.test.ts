@@ -129,3 +129,21 @@ describe('middleware', () => {
     expect(await blocked.json()).toEqual({ blocked: true })
   })
 })
+
+describe('dispatch() with authenticate: true (adapters with their own Authorization header, e.g. gRPC metadata)', () => {
+  const req = (headers: Record<string, string> = {}) => new Request('http://localhost/api/v1/', { method: 'POST', headers })
+
+  it('runs the auth chain on the request: a valid token is the caller, none or a forged one is anonymous', async () => {
+    const app = makeApp()
+    const ok = await app.dispatch({ service: 'docs', action: 'read', request: req(bearer({ sub: 9, email: 'sam@northwind.studio' })), authenticate: true })
+    expect(ok.returnData).toEqual({ id: 9, username: 'sam@northwind.studio', email: 'sam@northwind.studio' })
+    await expect(app.dispatch({ service: 'docs', action: 'read', request: req(), authenticate: true })).rejects.toThrow('You must be authenticated')
+    const forged = bearer({ sub: 9 }, 'another-secret-of-enough-length-123')
+    await expect(app.dispatch({ service: 'docs', action: 'read', request: req(forged), authenticate: true })).rejects.toThrow('You must be authenticated')
+  })
+
+  it('without authenticate the header is not read (jobs and frames bring their user)', async () => {
+    const app = makeApp()
+    await expect(app.dispatch({ service: 'docs', action: 'read', request: req(bearer({ sub: 9 })) })).rejects.toThrow('You must be authenticated')
+  })
+})
