@@ -269,9 +269,8 @@ export function decodeRequestContext(bytes: Uint8Array): RequestContext {
       case 0x22: {
         // 4 uri: rr escapes it, but decode as UTF-8 to keep any raw non-ASCII bytes intact
         const n = lengthAt(b, r)
+        // HTTP/1.0 without Host, or an empty Host: rr sends "http:///path" (listen-host.ts fills it in).
         ctx.uri = utf8(b, r.p, r.p + n)
-        // HTTP/1.0 without Host, or an empty Host: rr sends "http:///path"; give it the listen address.
-        if (ctx.uri.startsWith(':///', 4) || ctx.uri.startsWith(':///', 5)) ctx.uri = withFallbackHost(ctx.uri)
         r.p += n
         break
       }
@@ -463,14 +462,4 @@ export function encodeRequestContext(ctx: Partial<RequestContext>): Buffer {
   }
   mapField(0x52, ctx.attributes, false, parts)
   return Buffer.concat(parts)
-}
-
-/**
- * The host for a request that named none: env PIONIA_HTTP_ADDRESS (`pionia runserver` sets it to
- * the address it gives rr), else `localhost`.
- */
-function withFallbackHost(uri: string): string {
-  const at = uri.indexOf(':///') + 3
-  const host = process.env.PIONIA_HTTP_ADDRESS?.trim() || 'localhost'
-  return `${uri.slice(0, at)}${host}${uri.slice(at)}`
 }

@@ -19,6 +19,7 @@ import { describe } from '../util/describe.js'
 import { INTERNAL_ERROR } from './status.js'
 import { nullBodyMessage, nullBodyStatusOf } from './null-body.js'
 import { warnOnce } from './warn.js'
+import { hostless, withListenHost } from './listen-host.js'
 
 export { decodeRequestContext, encodeResponseContext, encodeRequestContext, decodeResponseContext, HttpCodecError } from './codec.js'
 export type { RequestContext, HeaderMap, HeaderEntry } from './codec.js'
@@ -89,6 +90,7 @@ function fetchServer(handler: FetchHandler): Serve {
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
     const writer = new ResponseWriter(worker, raw.method)
     const ctx = new RrHttpContext(raw, payload.body, writer)
     let response: Response
@@ -121,6 +123,7 @@ function nodeServer(listener: NodeListener): Serve {
   return async (payload, worker) => {
     const raw = readRequest(payload, worker)
     if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
     adapter ??= await nodeAdapter()
     const writer = new ResponseWriter(worker, raw.method)
     try {

@@ -16,7 +16,7 @@ import { ExceptionPipeline, type ExceptionOptions } from './core/exceptions.js'
 import type { AuthBackend } from './auth/backends.js'
 import { catalogOf, openapiOf, runCall, SwitchRegistry, type CallEnv, type SwitchMap } from './dispatch/index.js'
 import { httpFront, maintenanceState, type Middleware } from './http/index.js'
-import { SettingsSnapshot, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen } from './settings/index.js'
+import { LiveSettings, apiBaseOf, classicStatusOf, debugFlag, jobsGateOpen } from './settings/index.js'
 import { ConnectionManager } from './db/connection-manager.js'
 import type { Connection } from './db/connection.js'
 import { messageOf } from '../util/describe.js'
@@ -65,6 +65,7 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   /** Type only, never set: the declared switches, for `pionia/client`'s types. */
   declare readonly '~switches': S
   readonly #base: Settings
+  readonly #live: LiveSettings
   readonly logger: Logger
   readonly name: string
   readonly #registry = new SwitchRegistry()
@@ -81,6 +82,7 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
 
   constructor(options: AppOptions<S> = {}) {
     this.#base = options.settings ?? new Settings(options.root ?? process.cwd())
+    this.#live = new LiveSettings(this.#base)
     this.name = options.name ?? this.#base.env('APP_NAME') ?? 'pionia'
     const hide = this.#base.get('logging', 'HIDE_IN_LOGS')
     this.logger = options.logger ?? stderrLogger(this.name, hide !== undefined ? hide.split(',') : undefined)
@@ -115,9 +117,9 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   readonly fetch: (request: Request) => Promise<Response>
 
   /**
-   * The project settings. Inside a request (or dispatch) this is the request's snapshot: read once
-   * when the request started, so a dozen lookups cost two stats, and a change applies from the next
-   * request on.
+   * The project settings. Inside a request (or dispatch) this is the request's snapshot: taken when
+   * the request started for one stat of settings.ini, so a change to settings.ini applies from the
+   * next request on, one to environment/.env or the process environment within a second.
    */
   get settings(): Settings {
     return (currentScope()?.settings as Settings | undefined) ?? this.#base
@@ -297,15 +299,15 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   // --- request scopes (deferred work) ----------------------------------------------------------
 
   #scope(): DeferScope {
-    const scope = createScope(this.logger, async (job, s) => {
-      const id = await this.#push(job)
-      if (id !== null) return { jobId: id, queued: true }
-      this.#warnOnce(s)
-      return this.dispatch(this.#jobCall(job))
-    })
-    scope.app = this
-    scope.settings = new SettingsSnapshot(this.#base)
-    return scope
+    return createScope(this.logger, this.#runJob, this, this.#live.current())
+  }
+
+  /** A string-form `async(service, action)` at flush time: the queue, else here (with the warning). */
+  readonly #runJob = async (job: MoonlightJob, s: DeferScope): Promise<unknown> => {
+    const id = await this.#push(job)
+    if (id !== null) return { jobId: id, queued: true }
+    this.#warnOnce(s)
+    return this.dispatch(this.#jobCall(job))
   }
 
   /** After an HTTP answer: the flush to run once the body was sent, or undefined when nothing is pending. */

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks'
 let cluster: Cluster | undefined
 beforeAll(async () => {
   cluster = await startCluster({ httpWorkers: 1, gracePeriod: '2s' })
-})
+}, 180_000)
 afterAll(async () => {
   await cluster?.stop()
 })
@@ -113,5 +113,5 @@ describe('cluster: an rr node SIGKILLed under HTTP/2 load through nginx', () => 
     for (const r of confirmed) expect(inDb.get(r.tag!), r.tag).toBe(1)
     const failedTitles = new Set(failedPosts.map((r) => r.tag!))
     for (const title of inDb.keys()) expect(confirmed.some((r) => r.tag === title) || failedTitles.has(title), title).toBe(true)
-  })
+  }, 180_000)
 })

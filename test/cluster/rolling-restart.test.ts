@@ -15,7 +15,7 @@ import { rolling } from './rolling.js'
 let cluster: Cluster | undefined
 beforeAll(async () => {
   cluster = await startCluster({ httpWorkers: 1, gracePeriod: '2s' })
-})
+}, 180_000)
 afterAll(async () => {
   await cluster?.stop()
 })
@@ -77,5 +77,5 @@ describe('cluster: rolling restart under HTTP/2 load through nginx', () => {
     // Both nodes served, before and after their restarts.
     expect(sum.nodes.a).toBeGreaterThan(0)
     expect(sum.nodes.b).toBeGreaterThan(0)
-  })
+  }, 180_000)
 })

@@ -28,7 +28,7 @@ beforeAll(async () => {
     workerScript: 'test/cluster/fixtures/recording-worker.ts',
     env: { RECORD_DB: recordDb, JOB_WORK_MS: '80' },
   })
-})
+}, 180_000)
 afterAll(async () => {
   await cluster?.stop()
   const { rmSync } = await import('node:fs')
@@ -91,7 +91,7 @@ describe('cluster: shared PostgreSQL, Redis cache and RabbitMQ jobs', () => {
     const rows = await db.query(`SELECT COUNT(*)::int AS n FROM tasks WHERE title LIKE $1`, [`shared ${run} #%`])
     await db.end()
     expect(rows.rows[0].n).toBe(6)
-  })
+  }, 150_000)
 
   it('jobs pushed through node a, node a SIGKILLed while they run: every accepted job runs at least once', async () => {
     const { a, b } = cluster!.nodes
@@ -170,5 +170,5 @@ describe('cluster: shared PostgreSQL, Redis cache and RabbitMQ jobs', () => {
     expect(pendingAtKill).toBeGreaterThan(0)
     expect(perNode.b ?? 0).toBeGreaterThan(0)
     expect(b.process?.exitCode ?? null).toBeNull()
-  })
+  }, 150_000)
 })

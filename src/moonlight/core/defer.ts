@@ -49,8 +49,8 @@ export interface DeferScope {
 const storage = new AsyncLocalStorage<DeferScope>()
 
 /** Creates a scope (used by the app per request). */
-export function createScope(logger: Logger, runJob: DeferScope['runJob']): DeferScope {
-  return { closures: [], jobs: [], runJob, logger, warned: false, flushed: false }
+export function createScope(logger: Logger, runJob: DeferScope['runJob'], app?: unknown, settings?: unknown): DeferScope {
+  return { closures: [], jobs: [], runJob, logger, warned: false, flushed: false, app, routeInfo: undefined, settings, flushing: undefined }
 }
 
 /** Runs `fn` with `scope` as the current defer scope. */

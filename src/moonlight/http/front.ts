@@ -13,7 +13,9 @@ import { response, type Envelope } from '../core/envelope.js'
 import { MethodNotAllowedError } from '../core/errors.js'
 import type { ExceptionPipeline } from '../core/exceptions.js'
 import { runCall, type CallEnv, type SwitchRegistry } from '../dispatch/index.js'
-import { corsHeaders } from './cors.js'
+import { corsFor } from './cors.js'
+import { derived } from '../settings/snapshot.js'
+import type { Settings } from '../../config/settings.js'
 import { bypasses, maintenanceOn, maintenancePage, maintenanceState, safeEqual, wantsJson } from './maintenance.js'
 import { applies, type Middleware, type RouteInfo } from './middleware.js'
 import { readRequestData } from './request-data.js'
@@ -76,7 +78,7 @@ async function serve(env: FrontEnv, request: Request, scope: DeferScope): Promis
 }
 
 /** Adds the CORS headers a middleware's own Response lacks (immutable headers, e.g. Response.redirect, stay as they are). */
-function withCors(res: Response, cors: Record<string, string>): Response {
+function withCors(res: Response, cors: Readonly<Record<string, string>>): Response {
   for (const k in cors) {
     if (res.headers.has(k)) continue
     try {
@@ -94,11 +96,11 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
   const settings = app.settings
   const url = new URL(request.url)
   const base = app.apiBase
-  let cors: Record<string, string> = {}
-  const json = (env: Envelope, outcome: Outcome, extra: Record<string, string> = {}, code = env.returnCode): Answer => ({
+  let cors: Readonly<Record<string, string>> = NO_HEADERS
+  const json = (env: Envelope, outcome: Outcome, extra?: Record<string, string>, code = env.returnCode): Answer => ({
     text: envelopeJson(env),
     status: httpStatus(outcome, code, app.classicStatus),
-    headers: { 'Content-Type': JSON_TYPE, ...cors, ...extra },
+    headers: extra ? { 'Content-Type': JSON_TYPE, ...cors, ...extra } : { 'Content-Type': JSON_TYPE, ...cors },
   })
 
   // 1. maintenance gate, before anything else (preflights included); the rest of its state is read only when it is on
@@ -110,10 +112,10 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
   }
 
   // 2. CORS: headers on every response; preflight answered here
-  cors = corsHeaders(settings, request.headers.get('origin'))
-  if (request.method === 'OPTIONS') return { text: '', status: httpStatus('preflight'), headers: cors }
+  cors = corsFor(settings, () => request.headers.get('origin'))
+  if (request.method === 'OPTIONS') return { text: '', status: httpStatus('preflight'), headers: { ...cors } }
   // HTTPS_ONLY: plain-HTTP traffic gets a 403 envelope (behind a proxy, X-Forwarded-Proto counts).
-  if (isTruthy(settings.env('HTTPS_ONLY') ?? settings.get('server', 'HTTPS_ONLY')) && url.protocol !== 'https:' &&
+  if (derived(settings, 'httpsOnly', httpsOnly) && url.protocol !== 'https:' &&
     request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
     return json(response(403, 'Only HTTPS connections are allowed'), 'https-only')
   }
@@ -123,6 +125,7 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
   scope.routeInfo = info
   const method = request.method === 'HEAD' ? 'GET' : request.method
   const early = async (service?: string): Promise<Response | undefined> => {
+    if (env.middleware.length === 0) return undefined
     for (const mw of env.middleware) {
       if (!mw.onRequest || !applies(mw, service)) continue
       const r = await mw.onRequest(info)
@@ -178,8 +181,10 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
     const { service, action } = data
     info.service = typeof service === 'string' ? service : undefined
     info.action = typeof action === 'string' ? action : undefined
-    const pre = await early(info.service)
-    if (pre) return pre
+    if (env.middleware.length) {
+      const pre = await early(info.service)
+      if (pre) return pre
+    }
     envelope = await runCall(env.calls, { service: service as string, action: action as string, data, files, switch: version, request }, {
       authenticate: true,
       onCall: (call) => {
@@ -194,7 +199,11 @@ async function route(env: FrontEnv, request: Request, scope: DeferScope): Promis
   return json(envelope, 'call', extraHeaders)
 }
 
-function notFound(app: MoonlightApp, url: URL, request: Request, cors: Record<string, string>): Answer {
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+const httpsOnly = (settings: Settings): boolean => isTruthy(settings.env('HTTPS_ONLY') ?? settings.get('server', 'HTTPS_ONLY'))
+
+function notFound(app: MoonlightApp, url: URL, request: Request, cors: Readonly<Record<string, string>>): Answer {
   const code = Number(app.settings.get('server', 'NOT_FOUND_CODE') ?? 404) || 404
   const message = `Route ${url.pathname} not found`
   const status = httpStatus('not-found')

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
 import { isTruthy } from '../../config/settings.js'
+import { derived } from '../settings/snapshot.js'
 
 /** The 503 message when neither MESSAGE nor MAINTENANCE_MESSAGE is set. */
 export const DEFAULT_MAINTENANCE_MESSAGE = 'The application is undergoing scheduled maintenance. Please try again shortly.'
@@ -20,10 +21,14 @@ export interface MaintenanceState {
   bypassToken: string | undefined
 }
 
-/** Whether the gate is closed now (env MAINTENANCE_MODE, else `[maintenance] ENABLED`): the one read per request while it is open. */
-export function maintenanceOn(settings: Settings): boolean {
+function gateClosed(settings: Settings): boolean {
   const envMode = settings.env('MAINTENANCE_MODE')
   return envMode !== undefined ? isTruthy(envMode) : isTruthy(settings.get('maintenance', 'ENABLED'))
+}
+
+/** Whether the gate is closed now (env MAINTENANCE_MODE, else `[maintenance] ENABLED`): read once per settings snapshot. */
+export function maintenanceOn(settings: Settings): boolean {
+  return derived(settings, 'maintenanceOn', gateClosed)
 }
 
 /** Reads the state: env MAINTENANCE_* first, then `[maintenance]` (BYPASS_TOKEN, TOKEN or BYPASS). */

@@ -1,8 +1,8 @@
 /**
- * What Moonlight reads from the project settings: a per-call snapshot, the app flags and `[jobs]`.
+ * What Moonlight reads from the project settings: the live per-request snapshot, the app flags and `[jobs]`.
  * @module
  */
-export { SettingsSnapshot } from './snapshot.js'
+export { SettingsSnapshot, LiveSettings, derived, RECHECK_MS } from './snapshot.js'
 export { debugFlag, apiBaseOf, classicStatusOf } from './flags.js'
 export { jobsConfig, jobsGateOpen, type JobsConfig, type JobQueue } from './jobs.js'
 export { rrRpcAddress } from './rpc.js'
