@@ -17,7 +17,7 @@ describe('worker.ts mode routing', () => {
   it('names an unknown RR_MODE and what it handles', () => {
     const r = run({ RR_MODE: 'temporal', RR_RELAY: 'pipes' })
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/no handler for RR_MODE=temporal \(it handles: http, tcp, jobs, centrifuge\)/)
+    expect(r.stderr).toMatch(/no handler for RR_MODE=temporal \(it handles: http, tcp, grpc, jobs, centrifuge\)/)
     expect(r.stdout).toBe('')
   })
 
