@@ -87,7 +87,7 @@ export function runForeground(paths: ProjectPaths, options: ForegroundOptions): 
   let killTimer: NodeJS.Timeout | undefined
   const unForce = onForce(() => {
     if (child.exitCode !== null || !child.pid) return
-    // Still starting: rr has no handler yet, so the group goes now (workers included).
+    // Still starting: rr has no handler yet, so its group goes now (its workers exit as their pipes close).
     if (!started) return killGroup(child.pid, 'SIGKILL')
     child.kill('SIGTERM')
     killTimer ??= setTimeout(() => child.pid && killGroup(child.pid, 'SIGKILL'), 3000)
