@@ -28,10 +28,13 @@
  *
  *   node --import tsx bench/http/ladder.ts [--cases=null,fetch] [--workers=1,2] [--rounds=3]
  *     [--duration=8] [--connections=32] [--relays=pipes,unix,tcp] [--boot-runs=7] [--no-memory]
- *     [--no-boot] [--rr-opt=logs.level=error ...] [--cpu-prof=fetch]
+ *     [--no-boot] [--rr-opt=logs.level=error ...] [--cpu-prof=fetch] [--perf=moonlight]
  *
  * --rr-opt passes `-o key=value` to every rr (e.g. to compare http options); --cpu-prof=<case>
- * starts that case's workers with `node --cpu-prof` (profiles land in $TMPDIR/pionia-ladder-profiles/).
+ * starts that case's workers with `node --cpu-prof` (profiles land in $TMPDIR/pionia-ladder-profiles/);
+ * its samples are wall time, so a worker descheduled in a pipe write looks busy there. For CPU use
+ * --perf=<case>: the workers run with `--perf-basic-prof` (JIT symbols in /tmp/perf-<pid>.map) and
+ * `perf record -g -p <worker pid>` during the round shows where their CPU goes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -58,6 +61,7 @@ const { values: opts } = parseArgs({
     'no-boot': { type: 'boolean', default: false },
     'rr-opt': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
+    perf: { type: 'string' },
   },
 })
 
@@ -153,6 +157,7 @@ async function rrConfig(worker: string[], workers: number, relay: string, id: st
   config.rpc = { listen: `tcp://127.0.0.1:${await freePort()}` }
   if (config.metrics) config.metrics.address = `127.0.0.1:${await freePort()}`
   const flags = opts['cpu-prof'] === id ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []
+  if (opts.perf === id) flags.push('--perf-basic-prof')
   config.server = { ...config.server, command: [process.execPath, ...flags, ...worker].join(' ') }
   if (relay === 'unix') config.server.relay = `unix://${join(project.root, `rr-${port}.sock`)}`
   else if (relay === 'tcp') config.server.relay = `tcp://127.0.0.1:${await freePort()}`
