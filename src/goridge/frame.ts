@@ -121,6 +121,36 @@ export function encodeHeader(flags: number, options: readonly number[], payloadL
   return header
 }
 
+/**
+ * Writes the header of a frame with exactly one option (rr's request/response frames: the option
+ * is the context length) at `offset` and returns where the payload starts (`offset + 16`). For
+ * per-request encoders that write context and body into the same buffer; `option` and
+ * `payloadLength` must be uint32 (the caller computed them from byte lengths).
+ */
+export function writeHeader1(target: Uint8Array, offset: number, flags: number, option: number, payloadLength: number, byte10: number): number {
+  if (payloadLength > MAX_PAYLOAD_LENGTH) {
+    throw new GoridgeError('RR_ERR_PAYLOAD_TOO_LARGE', `payload of ${payloadLength} bytes does not fit a goridge frame (max ${MAX_PAYLOAD_LENGTH})`)
+  }
+  target[offset] = (VERSION << 4) | 4
+  target[offset + 1] = flags & 0xff
+  target[offset + 2] = payloadLength & 0xff
+  target[offset + 3] = (payloadLength >>> 8) & 0xff
+  target[offset + 4] = (payloadLength >>> 16) & 0xff
+  target[offset + 5] = (payloadLength >>> 24) & 0xff
+  const crc = crc32(target, offset, offset + 6)
+  target[offset + 6] = crc & 0xff
+  target[offset + 7] = (crc >>> 8) & 0xff
+  target[offset + 8] = (crc >>> 16) & 0xff
+  target[offset + 9] = (crc >>> 24) & 0xff
+  target[offset + 10] = byte10 & 0xff
+  target[offset + 11] = 0
+  target[offset + 12] = option & 0xff
+  target[offset + 13] = (option >>> 8) & 0xff
+  target[offset + 14] = (option >>> 16) & 0xff
+  target[offset + 15] = (option >>> 24) & 0xff
+  return offset + HEADER_SIZE + 4
+}
+
 function parts(payload: FrameInit['payload']): readonly Uint8Array[] {
   if (payload === undefined) return []
   return payload instanceof Uint8Array ? [payload] : payload

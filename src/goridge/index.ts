@@ -13,6 +13,7 @@ export {
   encodeFrame,
   encodeHeader,
   writeHeader,
+  writeHeader1,
   readHeader,
   readOptions,
   decodeFrame,

@@ -9,6 +9,7 @@
  * maps are located during the scan and decoded when first read (a corrupt map fails then).
  * @module
  */
+import { FLAG_CODEC_PROTO, HEADER_SIZE, writeHeader1 } from '../goridge/index.js'
 
 /** Multi-valued map as rr sends it: canonical name (`Content-Type`) → values. */
 export type HeaderMap = Record<string, string[]>
@@ -401,6 +402,68 @@ export function encodeResponseContext(status: number, headers: Iterable<HeaderEn
   out[0] = 0x08
   let p = putVarint(out, 1, status)
   p = putMap(out, p, 0x12, entries, true, sizes, 0)
+  return out
+}
+
+const CONTENT_LENGTH = 'content-length'
+
+/**
+ * One whole response frame in one buffer: the goridge header (codec 0x80, one option = context
+ * length, `byte10`), the `http.v1.Response` context (`status`, `headers`, plus `content-length:
+ * bodyBytes` when `contentLength`) and the body, written in place (a string as UTF-8). `headers`
+ * null: no context (a later frame of a stream). `bodyBytes` is the body's byte length. Values must
+ * already be valid (see `assertHeader`).
+ */
+export function encodeResponseFrame(
+  status: number,
+  headers: readonly HeaderEntry[] | null,
+  contentLength: boolean,
+  body: string | Uint8Array | readonly Uint8Array[],
+  bodyBytes: number,
+  byte10: number,
+): Buffer {
+  let context = 0
+  let sizes: number[] | undefined
+  let length = ''
+  let lengthHv = 0
+  let lengthEntry = 0
+  if (headers !== null) {
+    sizes = []
+    context = 1 + varintSize(status) + mapSize(headers, true, sizes)
+    if (contentLength) {
+      length = String(bodyBytes)
+      lengthHv = 1 + varintSize(length.length) + length.length
+      lengthEntry = 2 + CONTENT_LENGTH.length + 1 + varintSize(lengthHv) + lengthHv
+      context += 1 + varintSize(lengthEntry) + lengthEntry
+    }
+  }
+  const payload = context + bodyBytes
+  const out = Buffer.allocUnsafe(HEADER_SIZE + 4 + payload)
+  let p = writeHeader1(out, 0, FLAG_CODEC_PROTO, context, payload, byte10)
+  if (headers !== null) {
+    out[p++] = 0x08
+    p = putVarint(out, p, status)
+    p = putMap(out, p, 0x12, headers, true, sizes!, 0)
+    if (contentLength) {
+      out[p++] = 0x12
+      p = putVarint(out, p, lengthEntry)
+      out[p++] = 0x0a
+      out[p++] = CONTENT_LENGTH.length
+      p = putString(out, p, CONTENT_LENGTH, true)
+      out[p++] = 0x12
+      p = putVarint(out, p, lengthHv)
+      out[p++] = 0x0a
+      out[p++] = length.length
+      p = putString(out, p, length, true)
+    }
+  }
+  if (typeof body === 'string') (out as unknown as NativeWrite).utf8Write(body, p)
+  else if (body instanceof Uint8Array) out.set(body, p)
+  else
+    for (let i = 0; i < body.length; i++) {
+      out.set(body[i]!, p)
+      p += body[i]!.byteLength
+    }
   return out
 }
 

@@ -8,6 +8,7 @@ import { runWorker, type RunOptions, type Worker, type Payload } from '../worker
 import { answerProbe } from '../worker/probe.js'
 import { decodeRequestContext, HttpCodecError, type RequestContext } from './codec.js'
 import { FLAG_CODEC_PROTO } from '../goridge/index.js'
+import { SENT } from '../relay/relay.js'
 import { RrHttpContext, type HttpContext } from './context.js'
 import { createRequest } from './request.js'
 import { sendResponse } from './respond.js'
@@ -84,37 +85,66 @@ function readRequest(payload: Payload, worker: Worker): RequestContext | Promise
   }
 }
 
-type Serve = (payload: Payload, worker: Worker) => Promise<void>
+/** Handles one payload; undefined when the response went out at once (nothing to wait for). */
+type Serve = (payload: Payload, worker: Worker) => Promise<void> | undefined
+
+function handlerFailed(raw: RequestContext, writer: ResponseWriter, err: unknown): Promise<void> {
+  logFailure(raw, 'failed', err)
+  const status = nullBodyStatusOf(err)
+  if (status !== undefined) void warnOnce(`[pionia] ${nullBodyMessage(status)}`)
+  return fail(writer)
+}
+
+async function sendFailed(raw: RequestContext, writer: ResponseWriter, err: unknown): Promise<void> {
+  logFailure(raw, 'failed while sending the response', err)
+  await fail(writer)
+}
+
+/** Checks what the handler returned and sends it; undefined when the frame went out at once. */
+function answer(raw: RequestContext, writer: ResponseWriter, response: Response): Promise<void> | undefined {
+  if (!(response instanceof Response)) {
+    return handlerFailed(
+      raw,
+      writer,
+      new TypeError(
+        `the fetch handler returned ${response === undefined ? 'undefined' : Object.prototype.toString.call(response)} instead of a Response: return new Response(...) on every path`,
+      ),
+    )
+  }
+  const sent = sendResponse(writer, response)
+  return sent === SENT ? undefined : sent.then(undefined, (err: unknown) => sendFailed(raw, writer, err))
+}
 
 function fetchServer(handler: FetchHandler): Serve {
-  return async (payload, worker) => {
-    const raw = readRequest(payload, worker)
-    if (raw instanceof Promise) return raw
-    if (hostless(raw.uri)) raw.uri = await withListenHost(raw.uri)
+  // No async function and no promise on the way for a handler that answers synchronously with a
+  // body the writer sends at once: the frame goes out before this returns.
+  const serve = (raw: RequestContext, payload: Payload, worker: Worker): Promise<void> | undefined => {
     const writer = new ResponseWriter(worker, raw.method)
     const ctx = new RrHttpContext(raw, payload.body, writer)
-    let response: Response
+    let r: Response | Promise<Response>
     try {
-      const r = handler.fetch(createRequest(raw, payload.body, ctx), ctx)
-      // A handler that answers synchronously skips a microtask hop.
-      response = r != null && typeof (r as { then?: unknown }).then === 'function' ? await r : (r as Response)
-      if (!(response instanceof Response)) {
-        throw new TypeError(
-          `the fetch handler returned ${response === undefined ? 'undefined' : Object.prototype.toString.call(response)} instead of a Response: return new Response(...) on every path`,
-        )
-      }
+      r = handler.fetch(createRequest(raw, payload.body, ctx), ctx)
     } catch (err) {
-      logFailure(raw, 'failed', err)
-      const status = nullBodyStatusOf(err)
-      if (status !== undefined) void warnOnce(`[pionia] ${nullBodyMessage(status)}`)
-      return fail(writer)
+      return handlerFailed(raw, writer, err)
     }
-    try {
-      await sendResponse(writer, response)
-    } catch (err) {
-      logFailure(raw, 'failed while sending the response', err)
-      await fail(writer)
+    if (r != null && typeof (r as { then?: unknown }).then === 'function') {
+      return (r as Promise<Response>).then(
+        (response) => answer(raw, writer, response),
+        (err: unknown) => handlerFailed(raw, writer, err),
+      )
     }
+    return answer(raw, writer, r as Response)
+  }
+  return (payload, worker) => {
+    const raw = readRequest(payload, worker)
+    if (raw instanceof Promise) return raw
+    if (hostless(raw.uri)) {
+      return Promise.resolve(withListenHost(raw.uri)).then((uri) => {
+        raw.uri = uri
+        return serve(raw, payload, worker)
+      })
+    }
+    return serve(raw, payload, worker)
   }
 }
 
@@ -151,7 +181,7 @@ const servers = new WeakMap<FetchHandler, Serve>()
 export function handleHttpPayload(handler: FetchHandler, payload: Payload, worker: Worker): Promise<void> {
   let serve = servers.get(handler)
   if (!serve) servers.set(handler, (serve = serverFor(handler)))
-  return serve(payload, worker)
+  return serve(payload, worker) ?? SENT
 }
 
 /**

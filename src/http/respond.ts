@@ -134,7 +134,15 @@ function isFast(body: unknown): boolean {
 /**
  * Writes `response` (status, every header incl. several Set-Cookie, body) and ends the writer.
  */
-export async function sendResponse(writer: ResponseWriter, response: Response): Promise<void> {
+export function sendResponse(writer: ResponseWriter, response: Response): Promise<void> {
+  try {
+    return send(writer, response)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function send(writer: ResponseWriter, response: Response): Promise<void> {
   const kept = keptBody(response)
   if (kept && isFast(kept.body)) {
     const body = kept.body
@@ -146,7 +154,7 @@ export async function sendResponse(writer: ResponseWriter, response: Response): 
     }
     writer.head(kept.status, entries)
     if (body == null) return writer.end()
-    if (typeof body === 'string') return writer.end(Buffer.from(body, 'utf8'))
+    if (typeof body === 'string') return writer.end(body)
     if (body instanceof Uint8Array) return writer.end(body)
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return writer.end(bytes(body))
     if (body instanceof URLSearchParams) return writer.end(Buffer.from(body.toString(), 'utf8'))

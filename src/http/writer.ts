@@ -7,8 +7,9 @@
  * @module
  */
 import { FLAG_CODEC_PROTO } from '../goridge/index.js'
+import { COPY_LIMIT, SENT } from '../relay/relay.js'
 import type { Worker } from '../worker/index.js'
-import { encodeResponseContext, type HeaderEntry } from './codec.js'
+import { encodeResponseContext, encodeResponseFrame, type HeaderEntry } from './codec.js'
 import { NULL_BODY_STATUS } from './status.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -39,7 +40,7 @@ export class ResponseWriter {
   #status = 0
   #streaming = false
   #ended = false
-  #stopListeners: Array<() => void> = []
+  #stopListeners: Array<() => void> | null = null
   #unsubscribe: (() => void) | null = null
   #stopped = false
 
@@ -77,7 +78,7 @@ export class ResponseWriter {
   /** Calls `listener` when rr stops the stream (the client went away). */
   onStop(listener: () => void): void {
     if (this.#stopped) listener()
-    else this.#stopListeners.push(listener)
+    else (this.#stopListeners ??= []).push(listener)
   }
 
   /**
@@ -127,25 +128,49 @@ export class ResponseWriter {
     await this.#send(this.#takeContext(0), body, true)
   }
 
-  /** Sends the last frame (body bytes if any). Always sends it, also after STOP: rr waits for it. */
-  async end(chunk: Uint8Array | readonly Uint8Array[] = EMPTY): Promise<void> {
-    if (this.#ended) return
-    this.#ended = true
-    if (this.#status === 0) this.head(200, [])
-    const body = this.bodyAllowed && !this.#stopped ? chunk : EMPTY
-    const context = this.#takeContext(byteLength(body))
-    this.#unsubscribe?.()
-    await this.#send(context, body, false)
+  /**
+   * Sends the last frame (body bytes if any; a string goes out as UTF-8). Always sends it, also
+   * after STOP: rr waits for it.
+   */
+  end(chunk: Uint8Array | readonly Uint8Array[] | string = EMPTY): Promise<void> {
+    if (this.#ended) return SENT
+    try {
+      this.#ended = true
+      if (this.#status === 0) this.head(200, [])
+      const body = this.bodyAllowed && !this.#stopped ? chunk : EMPTY
+      this.#unsubscribe?.()
+      const n = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : byteLength(body)
+      if (n + 4096 <= COPY_LIMIT) {
+        // Header, context and body in one buffer, one write (the usual small response).
+        const h = this.#headers
+        this.#headers = null
+        const frame =
+          h === null
+            ? encodeResponseFrame(0, null, false, body, n, 0)
+            : encodeResponseFrame(this.#status, h, n > 0 && !hasLength(h), body, n, 0)
+        return this.#worker.respondEncoded(frame, false)
+      }
+      const context = this.#takeContext(n)
+      return this.#send(context, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, false)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   #send(context: Uint8Array, body: Uint8Array | readonly Uint8Array[], stream: boolean): Promise<void> {
     const sent = this.#worker.respond({ codec: FLAG_CODEC_PROTO, context, body, stream })
+    this.#watchStop(stream)
+    return sent
+  }
+
+  /** Listens for rr's STOP once the response is streamed. */
+  #watchStop(stream: boolean): void {
     if (stream && !this.#streaming) {
       this.#streaming = true
       this.#unsubscribe = this.#worker.onStreamStop(() => {
         this.#stopped = true
-        const ls = this.#stopListeners
-        this.#stopListeners = []
+        const ls = this.#stopListeners ?? []
+        this.#stopListeners = null
         for (const l of ls) {
           try {
             l()
@@ -156,6 +181,5 @@ export class ResponseWriter {
         }
       })
     }
-    return sent
   }
 }

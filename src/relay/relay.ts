@@ -32,12 +32,23 @@ export interface Relay {
    * callers that send several frames in a row await it.
    */
   send(frame: FrameInit): Promise<void>
+  /**
+   * Queues one frame the caller encoded whole (header, options, payload), as {@link send} does
+   * with the parts. Optional: the worker falls back to `send` for a relay without it.
+   */
+  sendEncoded?(frame: Uint8Array): Promise<void>
   /** Closes the transport. */
   close(): Promise<void>
 }
 
 /** Payloads up to this size are copied into one buffer with the header; larger ones are written as is. */
-const COPY_LIMIT = 64 * 1024
+export const COPY_LIMIT = 64 * 1024
+
+/**
+ * What `send` and `sendEncoded` return when the transport took the frame at once: one shared,
+ * resolved promise, none per frame. A caller may compare against it to skip waiting.
+ */
+export const SENT: Promise<void> = Promise.resolve()
 
 export interface StreamRelayOptions extends FrameDecoderOptions {
   /**
@@ -92,18 +103,24 @@ export class StreamRelay implements Relay {
     let size = 0
     if (payload instanceof Uint8Array) size = payload.byteLength
     else if (payload) for (const p of payload) size += p.byteLength
-    let ok: boolean
-    if (size <= COPY_LIMIT) {
-      ok = this.#write(encodeFrame(frame))
-    } else {
-      // Large payload: header and payload parts as separate writes under cork, never concatenated.
-      const out = this.#output
-      out.cork()
-      ok = this.#write(encodeHeader(frame.flags ?? 0, frame.options ?? [], size, frame.byte10 ?? 0))
-      for (const p of payload instanceof Uint8Array ? [payload] : payload!) if (p.byteLength) ok = this.#write(p)
-      process.nextTick(() => out.uncork())
-    }
-    if (ok) return Promise.resolve()
+    if (size <= COPY_LIMIT) return this.#sent(this.#write(encodeFrame(frame)))
+    // Large payload: header and payload parts as separate writes under cork, never concatenated.
+    const out = this.#output
+    out.cork()
+    let ok = this.#write(encodeHeader(frame.flags ?? 0, frame.options ?? [], size, frame.byte10 ?? 0))
+    for (const p of payload instanceof Uint8Array ? [payload] : payload!) if (p.byteLength) ok = this.#write(p)
+    process.nextTick(() => out.uncork())
+    return this.#sent(ok)
+  }
+
+  sendEncoded(frame: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`the ${this.kind} relay is closed`))
+    return this.#sent(this.#write(frame))
+  }
+
+  /** Resolved at once when the write was taken (`ok`), else when the output drains. */
+  #sent(ok: boolean): Promise<void> {
+    if (ok) return SENT
     this.#drain ??= new Promise<void>((resolve) => {
       const done = (): void => {
         this.#output.off('drain', done)

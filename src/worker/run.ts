@@ -5,7 +5,7 @@
  * abandoned: the worker runs its shutdown hook and exits, so a stuck request cannot keep it alive.
  * @module
  */
-import { Worker, NotUnderRoadRunnerError } from './worker.js'
+import { Worker, NotUnderRoadRunnerError, kTake } from './worker.js'
 import type { Payload } from './messages.js'
 import { answerProbe } from './probe.js'
 import { describe } from '../util/describe.js'
@@ -97,17 +97,38 @@ export async function runWorker(handler: PayloadHandler, options: RunOptions = {
       void finish(1)
     }, grace)
   })
-  for (;;) {
-    const payload = await worker.waitPayload()
-    if (payload === null) break
-    busy = true
-    try {
-      await handler(payload, worker)
-    } catch (err) {
-      process.stderr.write(`[pionia] handler failed: ${describe(err)}\n`)
-      await worker.error(err instanceof Error ? err.message : String(err)).catch(() => {})
-    }
-    busy = false
+  const failed = (err: unknown): Promise<void> => {
+    process.stderr.write(`[pionia] handler failed: ${describe(err)}\n`)
+    return worker.error(err instanceof Error ? err.message : String(err)).catch(() => {})
   }
+  // One payload at a time. A handler that answers synchronously (returns no promise) is followed
+  // at once by the next payload, or by waiting for one, without a promise per request; the
+  // handler runs as soon as its frame is read.
+  await new Promise<void>((ended) => {
+    const settled = (): void => {
+      busy = false
+      next()
+    }
+    const next = (): void => {
+      for (;;) {
+        const payload = worker[kTake](next)
+        if (payload === undefined) return
+        if (payload === null) return ended()
+        busy = true
+        let result: unknown
+        try {
+          result = handler(payload, worker)
+        } catch (err) {
+          result = failed(err)
+        }
+        if (result != null && typeof (result as { then?: unknown }).then === 'function') {
+          ;(result as Promise<unknown>).then(settled, (err: unknown) => failed(err).then(settled))
+          return
+        }
+        busy = false
+      }
+    }
+    next()
+  })
   await finish(worker.closeError ? 1 : 0)
 }

@@ -6,10 +6,13 @@
 import {
   FLAG_CONTROL,
   FLAG_ERROR,
+  HEADER_SIZE,
   STREAM_BIT_STREAM,
+  decodeFrame,
+  writeHeader1,
   type Frame,
 } from '../goridge/index.js'
-import type { Relay } from '../relay/relay.js'
+import { COPY_LIMIT, type Relay } from '../relay/relay.js'
 import { createRelay } from '../relay/create-relay.js'
 import { classify, requestPayload, type Payload } from './messages.js'
 import { readEnvironment, type Environment } from './environment.js'
@@ -51,6 +54,13 @@ const STOP_CONTEXT = Buffer.from('{"stop":true}')
 const EMPTY = Buffer.alloc(0)
 
 /**
+ * The worker loop's way in (see run.ts): `[kTake](ready)` returns the next payload, `null` once rr
+ * stopped the worker or the relay closed, or `undefined` when none is queued; `ready` is then
+ * called (once) as soon as there is one. No promise per request, unlike `waitPayload()`.
+ */
+export const kTake = Symbol('pionia.worker.take')
+
+/**
  * @example
  * import { Worker } from 'pionia/worker'
  * const worker = await Worker.create()
@@ -62,6 +72,7 @@ export class Worker {
   readonly #log: (line: string) => void
   readonly #queue: Payload[] = []
   #waiter: ((p: Payload | null) => void) | null = null
+  #ready: (() => void) | null = null
   #stopped = false
   #closed = false
   #closeError: Error | undefined
@@ -107,6 +118,15 @@ export class Worker {
     })
   }
 
+  /** See {@link kTake}. */
+  [kTake](ready: () => void): Payload | null | undefined {
+    const next = this.#queue.shift()
+    if (next) return next
+    if (this.#stopped || this.#closed) return null
+    this.#ready = ready
+    return undefined
+  }
+
   /**
    * Sends a response frame: flags = codec, exactly one option = context length. With `stream`, the
    * STREAM bit says more frames follow; the last frame must be sent without it.
@@ -114,15 +134,45 @@ export class Worker {
   respond(response: Response): Promise<void> {
     const context = response.context ?? EMPTY
     const body = response.body ?? EMPTY
-    const payload = body instanceof Uint8Array ? [context, body] : [context, ...body]
-    this.#streaming = response.stream === true
-    if (!this.#streaming) this.#resetStream()
+    const stream = response.stream === true
+    this.#streaming = stream
+    if (!stream) this.#resetStream()
+    const flags = response.codec ?? 0
+    const byte10 = stream ? STREAM_BIT_STREAM : 0
+    let size = context.byteLength
+    if (body instanceof Uint8Array) size += body.byteLength
+    else for (let i = 0; i < body.length; i++) size += body[i]!.byteLength
+    if (size <= COPY_LIMIT && this.relay.sendEncoded) {
+      // One buffer, header and parts copied in: what relay.send does, without the arrays.
+      const frame = Buffer.allocUnsafe(HEADER_SIZE + 4 + size)
+      let at = writeHeader1(frame, 0, flags, context.byteLength, size, byte10)
+      frame.set(context, at)
+      at += context.byteLength
+      if (body instanceof Uint8Array) frame.set(body, at)
+      else
+        for (let i = 0; i < body.length; i++) {
+          frame.set(body[i]!, at)
+          at += body[i]!.byteLength
+        }
+      return this.relay.sendEncoded(frame)
+    }
     return this.relay.send({
-      flags: response.codec ?? 0,
+      flags,
       options: [context.byteLength],
-      byte10: response.stream ? STREAM_BIT_STREAM : 0,
-      payload,
+      byte10,
+      payload: body instanceof Uint8Array ? [context, body] : [context, ...body],
     })
+  }
+
+  /**
+   * Sends a response frame the caller encoded whole (header with one option, the context length;
+   * context and body), with the same stream bookkeeping as {@link respond}: `stream` is true when
+   * the frame has the STREAM bit (more frames follow). The HTTP writer's one-buffer path.
+   */
+  respondEncoded(frame: Buffer, stream: boolean): Promise<void> {
+    this.#streaming = stream
+    if (!stream) this.#resetStream()
+    return this.relay.sendEncoded ? this.relay.sendEncoded(frame) : this.relay.send(decodeFrame(frame))
   }
 
   /** Ends a stream (after STOP or when done) with an empty final frame. */
@@ -188,7 +238,7 @@ export class Worker {
   #resetStream(): void {
     this.#streaming = false
     this.#streamStopped = false
-    this.#streamStopListeners = []
+    if (this.#streamStopListeners.length > 0) this.#streamStopListeners = []
   }
 
   #onFrame(frame: Frame): void {
@@ -234,8 +284,13 @@ export class Worker {
     if (w) {
       this.#waiter = null
       w(p)
-    } else if (p) {
-      this.#queue.push(p)
+      return
+    }
+    if (p) this.#queue.push(p)
+    const ready = this.#ready
+    if (ready) {
+      this.#ready = null
+      ready()
     }
   }
 

@@ -1,0 +1,95 @@
+/**
+ * The SDK's per-request JavaScript cost, in one process and without syscalls: a StreamRelay over a
+ * PassThrough (input) and a Writable that drops the bytes (output), driven one request at a time
+ * with the bytes rr sends for `GET /`. CPU per request from process.cpuUsage. The driver's own
+ * cost is in every figure alike: compare cases within one run.
+ *
+ *   node bench/http/inproc.js ...   (compiled: node --import tsx is slower and noisier)
+ *   node --import tsx bench/http/inproc.ts [--requests=200000] [--rounds=5] [--dist=<dir with dist/src>]
+ *
+ * Cases: loop (runWorker answering pre-encoded bytes), fetch (serveHttp + Response.json).
+ * Each case and round runs in a fresh child process.
+ */
+import { spawnSync } from 'node:child_process'
+import { Writable, PassThrough } from 'node:stream'
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '5' },
+    dist: { type: 'string', multiple: true, default: [] },
+    cases: { type: 'string', default: 'loop,fetch' },
+    child: { type: 'string' },
+  },
+})
+
+const N = Number(values.requests)
+
+async function child(kase: string, dist: string): Promise<void> {
+  const src = (p: string): string => pathToFileURL(resolve(dist, 'dist/src', p)).href
+  const goridge = await import(src('goridge/index.js'))
+  const relayMod = await import(src('relay/index.js'))
+  const workerMod = await import(src('worker/index.js'))
+  const codec = await import(src('http/codec.js'))
+  const http = await import(src('http/index.js'))
+  const context = codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: {} })
+  const request: Buffer = goridge.encodeFrame({ flags: goridge.FLAG_CODEC_PROTO, options: [context.length], payload: [context] })
+  const input = new PassThrough()
+  let onAnswer: (() => void) | null = null
+  const output = new Writable({
+    write(_chunk, _enc, cb) {
+      cb()
+      onAnswer?.()
+    },
+  })
+  const relay = new relayMod.StreamRelay('memory', input, output)
+  const worker = new workerMod.Worker(relay, { pid: 1 })
+  const body = Buffer.from('{"ok":true}')
+  const loopAnswer = { codec: goridge.FLAG_CODEC_PROTO, context: codec.encodeResponseContext(200, [['content-type', 'application/json'], ['content-length', String(body.length)]]), body }
+  const handler = { fetch: () => Response.json({ ok: true }) }
+  if (kase === 'fetch') {
+    http.installLightResponse()
+    void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(handler, p, w), { worker, exit: false })
+  } else {
+    void workerMod.runWorker((_p: unknown, w: { respond(r: unknown): Promise<void> }) => w.respond(loopAnswer), { worker, exit: false })
+  }
+  const run = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      await new Promise<void>((r) => {
+        onAnswer = r
+        input.write(request)
+      })
+    }
+  }
+  await run(20000)
+  const t = process.cpuUsage()
+  await run(N)
+  const d = process.cpuUsage(t)
+  process.stdout.write(String(((d.user + d.system) / N).toFixed(3)))
+  process.exit(0)
+}
+
+if (values.child) {
+  await child(values.child, values.dist[0]!)
+} else {
+  const dists = values.dist.length ? values.dist : [process.cwd()]
+  const cases = values.cases.split(',')
+  const got = new Map<string, number[]>()
+  const self = new URL(import.meta.url).pathname
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const dist of dists) {
+      for (const c of cases) {
+        const out = spawnSync(process.execPath, [...process.execArgv, self, `--child=${c}`, `--dist=${dist}`, `--requests=${N}`], { encoding: 'utf8' })
+        if (out.status !== 0) throw new Error(out.stderr)
+        const key = `${c} ${dist}`
+        got.set(key, [...(got.get(key) ?? []), Number(out.stdout)])
+      }
+    }
+  }
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  process.stdout.write(`in-process CPU per request (relay over memory streams), ${N} requests, median of ${values.rounds}\n`)
+  for (const [k, xs] of got) process.stdout.write(`${med(xs).toFixed(2).padStart(7)} µs  ${k}  [${xs.map((x) => x.toFixed(2)).join(', ')}]\n`)
+}
