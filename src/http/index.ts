@@ -32,7 +32,7 @@ export { HttpHeaderError, assertHeader } from './headers.js'
 export { LightResponse, installLightResponse, uninstallLightResponse } from './lazy-response.js'
 export { fromNodeListener } from './node-handler.js'
 export type { NodeListener } from './node-listener.js'
-export { createRequest } from './request.js'
+export { createRequest, headerOf } from './request.js'
 export { sendResponse } from './respond.js'
 export { ResponseWriter } from './writer.js'
 

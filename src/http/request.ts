@@ -87,6 +87,62 @@ export function buildHeaders(ctx: RequestContext): Headers {
   return h
 }
 
+// RFC 9110 token characters: what Headers accepts as a name.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// What Headers refuses in a value once trimmed: NUL, CR, LF, and anything above latin1.
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/
+
+/** 0x09, 0x0A, 0x0D, 0x20: what Headers trims from both ends of a value. */
+function httpSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+}
+
+/** The value as Headers stores it (trimmed of HTTP whitespace), or undefined when Headers refuses it. */
+function headerValue(v: string): string | undefined {
+  let start = 0
+  let end = v.length
+  while (start < end && httpSpace(v.charCodeAt(start))) start++
+  while (end > start && httpSpace(v.charCodeAt(end - 1))) end--
+  if (start !== 0 || end !== v.length) v = v.slice(start, end)
+  return BAD_VALUE.test(v) ? undefined : v
+}
+
+/**
+ * `request.headers.get(name)` without building the Headers for a Request from rr (see the module
+ * comment): reads rr's decoded header map directly, with the same result: names match
+ * case-insensitively, the values of every spelling are joined in order with `, ` (`; ` for
+ * Cookie), each trimmed of HTTP whitespace, Host comes from the URL, null when absent. Any other
+ * Request, one whose `headers` were already read (they may have been changed), an invalid name
+ * (Headers.get throws) or a value Headers would drop all take `request.headers.get(name)`.
+ */
+export function headerOf(request: Request, name: string): string | null {
+  const r = request as unknown as Partial<State>
+  const ctx = r[kCtx]
+  if (ctx === undefined || r[kHeaders] !== undefined || !TOKEN.test(name)) return request.headers.get(name)
+  const lower = name.toLowerCase()
+  const sep = lower === 'cookie' ? '; ' : ', '
+  let out: string | null = null
+  if (lower === 'host') {
+    const host = hostOf(ctx.uri)
+    if (host) {
+      const v = headerValue(host)
+      if (v === undefined) return request.headers.get(name)
+      out = v
+    }
+  }
+  const map = ctx.header
+  for (const key in map) {
+    if (key.length !== lower.length || key.toLowerCase() !== lower) continue
+    if (!TOKEN.test(key)) return request.headers.get(name)
+    for (const raw of map[key]!) {
+      const v = headerValue(raw)
+      if (v === undefined) return request.headers.get(name)
+      out = out === null ? v : out + sep + v
+    }
+  }
+  return out
+}
+
 function consume(r: State): Buffer {
   if (r[kUsed] || r[kStream]?.locked) {
     throw new TypeError('Body is unusable: the request body has already been read')

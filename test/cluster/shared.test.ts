@@ -25,7 +25,7 @@ beforeAll(async () => {
   cluster = await startCluster({
     httpWorkers: 1,
     gracePeriod: '2s',
-    workerScript: 'test/cluster/fixtures/recording-worker.ts',
+    workerScript: 'test/reliability/fixtures/recording-worker.ts',
     env: { RECORD_DB: recordDb, JOB_WORK_MS: '80' },
   })
 }, 180_000)

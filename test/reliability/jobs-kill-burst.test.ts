@@ -50,7 +50,7 @@ async function burstWithKills(pipeline: Record<string, unknown>, extra: Record<s
   const dbPath = join(dir, 'ran.sqlite')
   const db = new Database(dbPath)
   db.pragma('journal_mode = WAL')
-  db.exec('CREATE TABLE IF NOT EXISTS ran (seq INTEGER PRIMARY KEY, id TEXT, pid INT, attempt INT)')
+  db.exec('CREATE TABLE IF NOT EXISTS ran (seq INTEGER PRIMARY KEY, id TEXT, node TEXT, pid INT, attempt INT)')
   stack = await startDeskflow({
     jobs: true,
     script: 'test/reliability/fixtures/recording-worker.ts',

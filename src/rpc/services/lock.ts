@@ -7,13 +7,11 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import protobuf from 'protobufjs'
 import { descriptor } from '../../generated/lock-v1beta1.js'
 import type { RpcClient } from '../client.js'
+import { encode, lazyTypes } from './proto-types.js'
 
-const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
-const RequestType = root.lookupType('lock.v1beta1.Request')
-const ResponseType = root.lookupType('lock.v1beta1.Response')
+const types = lazyTypes(descriptor)
 
 export interface LockOptions {
   /** The holder's id (default: a new UUID, returned on success). */
@@ -141,8 +139,9 @@ export class Locks {
   }
 
   async #ok(method: string, request: Record<string, unknown>, timeoutMs = this.#timeoutMs): Promise<boolean> {
-    const body = RequestType.encode(RequestType.fromObject(request)).finish()
+    const body = encode(types('lock.v1beta1.Request'), request)
     const reply = await this.client.callProto(method, body, { timeoutMs })
+    const ResponseType = types('lock.v1beta1.Response')
     return (ResponseType.toObject(ResponseType.decode(reply), { defaults: true }) as { ok: boolean }).ok
   }
 }
