@@ -20,6 +20,7 @@ import { bypasses, maintenanceOn, maintenancePage, maintenanceState, safeEqual, 
 import { applies, type Middleware, type RouteInfo } from './middleware.js'
 import { readRequestDataNow, type RequestDataResult } from './request-data.js'
 import { urlParts, type UrlParts } from './url-parts.js'
+import { headerOf } from '../../http/request.js'
 import { JSON_TYPE, envelopeJson, makeResponse, type Answer } from './response.js'
 import { httpStatus, type Outcome } from './status.js'
 import { allowedMethods, matchRoute } from './routes.js'
@@ -167,11 +168,11 @@ function route(env: FrontEnv, request: Request, scope: DeferScope): Answer | Res
   }
 
   // 2. CORS: headers on every response; preflight answered here
-  const cors = corsFor(settings, () => request.headers.get('origin'))
+  const cors = corsFor(settings, () => headerOf(request, 'origin'))
   if (request.method === 'OPTIONS') return { text: '', status: httpStatus('preflight'), headers: { ...cors } }
   // HTTPS_ONLY: plain-HTTP traffic gets a 403 envelope (behind a proxy, X-Forwarded-Proto counts).
   if (derived(settings, 'httpsOnly', httpsOnly) && urlOf(parts, href).protocol !== 'https:' &&
-    request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
+    headerOf(request, 'x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
     return jsonAnswer(app, response(403, 'Only HTTPS connections are allowed'), 'https-only', cors)
   }
 
@@ -274,7 +275,7 @@ function page(env: FrontEnv, request: Request, url: URL, kind: string, version: 
     const data = app.debug ? { app: app.name, nv: process.version, fv: PIONIA_VERSION, port: url.port, uri: url.pathname, schema: url.protocol.replace(':', '') } : null
     return jsonAnswer(app, response(0, 'pong', data), 'page', cors)
   }
-  const accept = request.headers.get('accept') ?? ''
+  const accept = headerOf(request, 'accept') ?? ''
   if (accept.includes('text/html') && !accept.includes('json')) {
     return { text: overviewPage(app.name, base, version, Object.keys(env.registry.services(version))), status: httpStatus('page'), headers: { 'Content-Type': HTML_TYPE, ...cors } }
   }
@@ -305,6 +306,6 @@ function docsAllowed(app: MoonlightApp, url: URL, request: Request): boolean {
   if (!app.debug && !isTruthy(app.settings.env('DOCS_ENABLED') ?? app.settings.get('docs', 'ENABLED'))) return false
   const token = app.settings.env('DOCS_TOKEN') ?? app.settings.get('docs', 'TOKEN')
   if (!token) return true
-  const given = request.headers.get('x-docs-token') ?? url.searchParams.get('token')
+  const given = headerOf(request, 'x-docs-token') ?? url.searchParams.get('token')
   return given !== null && safeEqual(given, token)
 }

@@ -6,7 +6,7 @@
 import { BadRequestError, HttpError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
-import { parsedByRr, rrCookies, takeRrBody } from '../../http/request.js'
+import { headerOf, parsedByRr, rrCookies, takeRrBody } from '../../http/request.js'
 
 /**
  * Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name), with
@@ -39,7 +39,7 @@ export function parseCookies(header: string | null): Record<string, string> {
  */
 function cookieData(request: Request): Record<string, unknown> {
   const rr = rrCookies(request)
-  if (rr === undefined) return parseCookies(request.headers.get('cookie'))
+  if (rr === undefined) return parseCookies(headerOf(request, 'cookie'))
   const out: Record<string, unknown> = Object.create(null)
   if (rr !== null) {
     for (const name in rr) {
@@ -105,7 +105,7 @@ export function readRequestDataNow(request: Request, search: string): RequestDat
   if (search.length > 1) parseQuery(search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
   const files: FileBag = Object.create(null)
   if (request.method === 'GET' || request.method === 'HEAD') return { data, files }
-  const type = (request.headers.get('content-type') ?? '').toLowerCase()
+  const type = (headerOf(request, 'content-type') ?? '').toLowerCase()
   if (type.startsWith('multipart/form-data')) {
     if (!request.body) return { data, files }
     return readMultipart(request, type, data, files)
@@ -121,7 +121,7 @@ export function readRequestDataNow(request: Request, search: string): RequestDat
 function fromText(request: Request, type: string, text: string, data: Record<string, unknown>, files: FileBag): RequestDataResult {
   if (type.startsWith('application/x-www-form-urlencoded')) {
     // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
-    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, request.headers.get('content-length'))), files }
+    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, headerOf(request, 'content-length'))), files }
     if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
     for (const [k, v] of new URLSearchParams(text)) data[k] = v
     return { data, files }
