@@ -6,10 +6,14 @@
  * Times are in seconds (fractions allowed) here and microseconds on the wire, as rr wants them.
  * @module
  */
-import { randomUUID } from 'node:crypto'
+import type * as nodeCrypto from 'node:crypto'
+import { lazyRequire } from '../../util/lazy-require.js'
 import { descriptor } from '../../generated/lock-v1beta1.js'
 import type { RpcClient } from '../client.js'
 import { encode, lazyTypes } from './proto-types.js'
+
+/** node:crypto loads on first use, not with the worker. */
+const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
 
 const types = lazyTypes(descriptor)
 
@@ -121,7 +125,7 @@ export class Locks {
   }
 
   async #acquire(method: string, resource: string, options: LockOptions): Promise<string | null> {
-    const id = options.id ?? randomUUID()
+    const id = options.id ?? crypto().randomUUID()
     const wait = options.wait ?? 0
     const req = { ...this.#request(resource, id, method), ttl: micros('ttl', options.ttl ?? 0), wait: micros('wait', wait) }
     const timeoutMs = this.#timeoutMs ?? Math.max(30_000, wait * 1000 + RPC_SLACK_MS)
