@@ -135,6 +135,37 @@ export function resolveActionMeta(cls: ServiceClass, action: string): { auth: Au
   return { auth, rules: meta?.rules }
 }
 
+type ResolvedMeta = { auth: AuthRule; rules: RuleMap | undefined }
+
+/** What one class's metadata was resolved from, and the results by action key. */
+interface MetaCache {
+  actions: ServiceClass['actions']
+  auth: ServiceAuth | undefined
+  byKey: Map<string, { decorated: ActionMeta | undefined; meta: ResolvedMeta }>
+}
+
+const metaCaches = new WeakMap<ServiceClass, MetaCache>()
+
+/**
+ * {@link resolveActionMeta}, computed once per class and action: recomputed when the class's
+ * `actions` or `auth`, or the method's decorator metadata, is replaced. Only called for actions
+ * that exist, so the cache is bounded by the class's actions (every spelling maps to one key).
+ */
+export function actionMetaOf(cls: ServiceClass, action: string): ResolvedMeta {
+  const key = actionKey(action)
+  let cache = metaCaches.get(cls)
+  if (cache === undefined || cache.actions !== cls.actions || cache.auth !== cls.auth) {
+    cache = { actions: cls.actions, auth: cls.auth, byKey: new Map() }
+    metaCaches.set(cls, cache)
+  }
+  const decorated = decoratedMeta((cls.prototype as unknown as Record<string, unknown>)[`${key}Action`])
+  const hit = cache.byKey.get(key)
+  if (hit !== undefined && hit.decorated === decorated) return hit.meta
+  const meta = resolveActionMeta(cls, action)
+  cache.byKey.set(key, { decorated, meta })
+  return meta
+}
+
 /** Enforces an AuthRule: permission lists first, then canAny, then plain authentication. */
 export function enforceAuth(service: Service, rule: AuthRule): void {
   if (rule.can?.length) service.canAll(rule.can)
