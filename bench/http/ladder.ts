@@ -13,7 +13,10 @@
  *   dfping     rr + DeskFlow GET /api/v1/ping through all its middleware GET /api/v1/ping
  *
  * Every rr case runs compiled workers (`node dist/...`): `npm run build` first; the ladder compiles
- * its own workers (bench/http/ladder/*.ts) next to dist/src with esbuild. rr gets the repository's
+ * its own workers (bench/http/ladder/*.ts) with esbuild into dist/bench/http/ladder/, bundled the way
+ * `pionia optimize` bundles pionia into an app (our modules inlined, npm packages left as imports,
+ * dynamic imports in chunks of their own); --no-bundle compiles them file by file instead, importing
+ * dist/src (tsc's layout). DeskFlow (tasklist, dfping) runs dist/worker.js as tsc built it. rr gets the repository's
  * .rr.yaml (rpc, http, kv, metrics, logs; jobs and centrifuge dropped) with fresh loopback ports, so
  * a change to .rr.yaml is measured here. Load: wrk (`apt-get install wrk`), autocannon only when wrk
  * is absent; the memory phase always uses autocannon (it needs an exact request count).
@@ -60,6 +63,7 @@ const { values: opts } = parseArgs({
     'boot-runs': { type: 'string', default: '7' },
     'no-memory': { type: 'boolean', default: false },
     'no-boot': { type: 'boolean', default: false },
+    'no-bundle': { type: 'boolean', default: false },
     'rr-opt': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
     perf: { type: 'string' },
@@ -130,6 +134,7 @@ const selected = opts.cases.split(',').map((id) => {
 if (!existsSync(join(DIST, 'src/index.js')) || !existsSync(join(DIST, 'worker.js'))) {
   throw new Error('dist/ is missing: run `npm run build` first (the ladder runs compiled workers)')
 }
+rmSync(join(DIST, 'bench/http/ladder'), { recursive: true, force: true })
 await build({
   entryPoints: ['null', 'loop', 'fetch', 'moonlight', 'node'].map((n) => join(ROOT, 'bench/http/ladder', `${n}.ts`)),
   outdir: join(DIST, 'bench/http/ladder'),
@@ -137,7 +142,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  bundle: false,
+  ...(opts['no-bundle'] ? { bundle: false } : { bundle: true, splitting: true, packages: 'external' as const }),
   logLevel: 'warning',
 })
 
