@@ -5,7 +5,8 @@
  *   QUIT   -> "BYE", and the connection closes
  * Anything else answers one "ERR ..." line naming the commands.
  */
-import { TcpReply, type TcpHandler } from '../src/tcp/index.js'
+import { TcpReply } from '../src/tcp/reply.js'
+import type { TcpHandler } from '../src/tcp/serve.js'
 import type { Moonlight } from '../src/moonlight/index.js'
 
 /** The handler for `serve({ tcp })`; it reads the tasks through the app's own connection pool. */

@@ -5,7 +5,9 @@
  * metadata ("Bearer <token>", what member.login returns) and goes through the app's auth chain;
  * Moonlight's errors become the gRPC status a client expects.
  */
-import { GrpcError, Status, type GrpcContext } from '../../src/grpc/index.js'
+// status.js and context.js, not the grpc index: the index pulls protobufjs and yaml into every worker at import
+import { GrpcError, Status } from '../../src/grpc/status.js'
+import type { GrpcContext } from '../../src/grpc/context.js'
 import { HttpError, NotFoundError, UnauthenticatedError, UnauthorizedError, ValidationError, BadRequestError, type Moonlight } from '../../src/moonlight/index.js'
 import type { GrpcServiceHandlers, TaskInit } from './types.generated.js'
 

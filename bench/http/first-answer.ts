@@ -6,21 +6,45 @@
  * machine: it does not include time spent waiting for a core. Run by hand (`npm run build` first;
  * the ladder compiles dist/bench/http/ladder/*.js).
  *
- *   node --import tsx bench/http/first-answer.ts [--runs=7] dist/bench/http/ladder/null.js dist/bench/http/ladder/fetch.js
+ * --request='POST /api/v1/ {"service":"bench","action":"ping"}' sends that request instead of
+ * `GET /` (the null and fetch workers answer anything). --bundle also starts, for every worker file,
+ * an esbuild bundle of it (the repository's modules inlined, npm packages left as imports, dynamic
+ * imports split into chunks), written to .bundle-<name>/ beside the file: the same code in fewer
+ * ES modules.
+ *
+ *   node --import tsx bench/http/first-answer.ts [--runs=7] [--bundle] [--request='METHOD /path body'] dist/bench/http/ladder/null.js dist/bench/http/ladder/fetch.js
  */
 import { spawn } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { build } from 'esbuild'
 import { encodeFrame, FrameDecoder, FLAG_CODEC_PROTO, FLAG_CONTROL, FLAG_CODEC_JSON } from '../../src/goridge/index.js'
-import { encodeRequestContext } from '../../src/http/codec.js'
+import { decodeResponseContext, encodeRequestContext } from '../../src/http/codec.js'
 
-const { values, positionals } = parseArgs({ options: { runs: { type: 'string', default: '7' } }, allowPositionals: true })
+const { values, positionals } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, bundle: { type: 'boolean', default: false }, request: { type: 'string', default: 'GET /' } },
+  allowPositionals: true,
+})
 if (positionals.length === 0) throw new Error('name the worker files to start, e.g. dist/bench/http/ladder/null.js dist/bench/http/ladder/fetch.js')
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 
-const context = encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: { 'User-Agent': ['first-answer'] } })
-const request = encodeFrame({ flags: FLAG_CODEC_PROTO, options: [context.length], payload: [context] })
+const [method, path, ...rest] = values.request.split(' ')
+const body = Buffer.from(rest.join(' '))
+const header: Record<string, string[]> = { 'User-Agent': ['first-answer'] }
+if (body.length) Object.assign(header, { 'Content-Type': ['application/json'], 'Content-Length': [String(body.length)] })
+const context = encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: method!, uri: `http://127.0.0.1:8080${path ?? '/'}`, header })
+const request = encodeFrame({ flags: FLAG_CODEC_PROTO, options: [context.length], payload: body.length ? [context, body] : [context] })
+
+/** The esbuild bundle of `file` (see --bundle), returned as the path of its entry. */
+async function bundled(file: string): Promise<string> {
+  const outdir = join(dirname(file), `.bundle-${basename(file, '.js')}`)
+  rmSync(outdir, { recursive: true, force: true })
+  await build({ entryPoints: [file], outdir, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' })
+  return join(outdir, basename(file))
+}
+const files = values.bundle ? (await Promise.all(positionals.map(async (f) => [f, await bundled(f)]))).flat() : positionals
 
 function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -42,6 +66,8 @@ function once(file: string): Promise<{ wallMs: number; cpuMs: number }> {
         }
         const wallMs = performance.now() - t0
         const cpu = cpuMs(child.pid!)
+        const status = decodeResponseContext(f.payload.subarray(0, f.options[0])).status
+        if (status !== 200) console.error(`${file}: the first answer is ${status}, not 200`)
         child.removeAllListeners('exit')
         child.once('exit', () => resolve({ wallMs, cpuMs: cpu }))
         child.stdin!.end()
@@ -56,9 +82,9 @@ const median = (xs: number[]) => {
   const m = s.length >> 1
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
-const results = new Map<string, { wallMs: number; cpuMs: number }[]>(positionals.map((f) => [f, []]))
-for (let i = 0; i < Number(values.runs); i++) for (const f of positionals) results.get(f)!.push(await once(f))
-const base = positionals[0]!
+const results = new Map<string, { wallMs: number; cpuMs: number }[]>(files.map((f) => [f, []]))
+for (let i = 0; i < Number(values.runs); i++) for (const f of files) results.get(f)!.push(await once(f))
+const base = files[0]!
 for (const [f, rs] of results) {
   const wall = median(rs.map((r) => r.wallMs))
   const cpu = median(rs.map((r) => r.cpuMs))

@@ -13,7 +13,10 @@
  *   dfping     rr + DeskFlow GET /api/v1/ping through all its middleware GET /api/v1/ping
  *
  * Every rr case runs compiled workers (`node dist/...`): `npm run build` first; the ladder compiles
- * its own workers (bench/http/ladder/*.ts) next to dist/src with esbuild. rr gets the repository's
+ * its own workers (bench/http/ladder/*.ts) with esbuild into dist/bench/http/ladder/, bundled the way
+ * `pionia optimize` bundles pionia into an app (our modules inlined, npm packages left as imports,
+ * dynamic imports in chunks of their own); --no-bundle compiles them file by file instead, importing
+ * dist/src (tsc's layout). DeskFlow (tasklist, dfping) runs dist/worker.js as tsc built it. rr gets the repository's
  * .rr.yaml (rpc, http, kv, metrics, logs; jobs and centrifuge dropped) with fresh loopback ports, so
  * a change to .rr.yaml is measured here. Load: wrk (`apt-get install wrk`), autocannon only when wrk
  * is absent; the memory phase always uses autocannon (it needs an exact request count).
@@ -30,7 +33,8 @@
  *     [--duration=8] [--connections=32] [--relays=pipes,unix,tcp] [--boot-runs=7] [--no-memory]
  *     [--no-boot] [--rr-opt=logs.level=error ...] [--cpu-prof=fetch] [--perf=moonlight]
  *
- * --rr-opt passes `-o key=value` to every rr (e.g. to compare http options); --cpu-prof=<case>
+ * --rr-opt passes `-o key=value` to every rr; a --relays entry may carry settings for its own rr,
+ * compared side by side: `--relays=pipes,pipes+GOGC=200,pipes+o:logs.level=error`. --cpu-prof=<case>
  * starts that case's workers with `node --cpu-prof` (profiles land in $TMPDIR/pionia-ladder-profiles/);
  * its samples are wall time, so a worker descheduled in a pipe write looks busy there. For CPU use
  * --perf=<case>: the workers run with `--perf-basic-prof` (JIT symbols in /tmp/perf-<pid>.map) and
@@ -59,6 +63,7 @@ const { values: opts } = parseArgs({
     'boot-runs': { type: 'string', default: '7' },
     'no-memory': { type: 'boolean', default: false },
     'no-boot': { type: 'boolean', default: false },
+    'no-bundle': { type: 'boolean', default: false },
     'rr-opt': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
     perf: { type: 'string' },
@@ -129,6 +134,7 @@ const selected = opts.cases.split(',').map((id) => {
 if (!existsSync(join(DIST, 'src/index.js')) || !existsSync(join(DIST, 'worker.js'))) {
   throw new Error('dist/ is missing: run `npm run build` first (the ladder runs compiled workers)')
 }
+rmSync(join(DIST, 'bench/http/ladder'), { recursive: true, force: true })
 await build({
   entryPoints: ['null', 'loop', 'fetch', 'moonlight', 'node'].map((n) => join(ROOT, 'bench/http/ladder', `${n}.ts`)),
   outdir: join(DIST, 'bench/http/ladder'),
@@ -136,7 +142,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  bundle: false,
+  ...(opts['no-bundle'] ? { bundle: false } : { bundle: true, splitting: true, packages: 'external' as const }),
   logLevel: 'warning',
 })
 
@@ -149,6 +155,25 @@ const profiles = join(tmpdir(), 'pionia-ladder-profiles')
 process.on('exit', () => project.cleanup())
 
 /** The repository's .rr.yaml, only what an HTTP worker uses, on fresh loopback ports. */
+/**
+ * A relay column value: `pipes`, `unix` or `tcp`, optionally followed by `+` settings for that
+ * column's rr only: `+NAME=value` sets an environment variable of rr (e.g. `pipes+GOGC=200`),
+ * `+o:key=value` passes `-o key=value` (e.g. `pipes+o:logs.level=error`). So rr-side settings are
+ * compared side by side in one run, like the relays.
+ */
+function setupOf(relay: string): { relay: string; env: Record<string, string>; overrides: string[] } {
+  const [base, ...extra] = relay.split('+')
+  const env: Record<string, string> = {}
+  const overrides: string[] = []
+  for (const x of extra) {
+    if (x.startsWith('o:')) overrides.push(x.slice(2))
+    else if (/^[A-Z_][A-Z0-9_]*=/.test(x)) env[x.slice(0, x.indexOf('='))] = x.slice(x.indexOf('=') + 1)
+    else throw new Error(`--relays: "${x}" in "${relay}" is neither NAME=value (rr's environment) nor o:key=value (an rr -o override)`)
+  }
+  if (!['pipes', 'unix', 'tcp'].includes(base!)) throw new Error(`--relays: "${base}" is not a relay: pick pipes, unix or tcp`)
+  return { relay: base!, env, overrides }
+}
+
 async function rrConfig(worker: string[], workers: number, relay: string, id: string): Promise<{ config: Record<string, any>; port: number }> {
   const base = parse(readFileSync(join(ROOT, '.rr.yaml'), 'utf8')) as Record<string, any>
   const port = await freePort()
@@ -226,13 +251,14 @@ async function start(c: CaseDef, workers: number, relay: string): Promise<Runnin
       stdio: ['ignore', 'ignore', 'pipe'],
     })
   } else {
-    const { config, port } = await rrConfig(c.worker, workers, relay, c.id)
+    const setup = setupOf(relay)
+    const { config, port } = await rrConfig(c.worker, workers, setup.relay, c.id)
     url = `http://127.0.0.1:${port}${c.target.path}`
     dir = mkdtempSync(join(tmpdir(), 'ladder-rr-'))
     writeFileSync(join(dir, '.rr.yaml'), stringify({ version: '3', ...config }))
     const args = ['serve', '-c', join(dir, '.rr.yaml'), '-w', project.root]
-    for (const o of opts['rr-opt']) args.push('-o', o)
-    child = spawn(rrBinary(), args, { cwd: project.root, stdio: ['ignore', 'pipe', 'pipe'] })
+    for (const o of [...opts['rr-opt'], ...setup.overrides]) args.push('-o', o)
+    child = spawn(rrBinary(), args, { cwd: project.root, env: { ...process.env, ...setup.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     // rr's log is read and dropped (keeping the tail for errors): what runserver does costs more.
     child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-8000)))
   }

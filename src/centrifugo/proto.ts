@@ -4,10 +4,13 @@
  * defaults filled in) and encode from plain objects whose bytes fields may hold JSON values.
  * @module
  */
-import protobuf from 'protobufjs'
+import type protobuf from 'protobufjs'
+import { lazyRequire } from '../util/lazy-require.js'
 import { descriptor as proxyDescriptor } from '../generated/centrifugo-proxy-v1.js'
 import { descriptor as apiDescriptor } from '../generated/centrifugo-api-v1.js'
 
+/** protobufjs loads with the first message type asked for. */
+const protobufjs = lazyRequire<typeof protobuf>('protobufjs')
 let proxyRoot: protobuf.Root | undefined
 let apiRoot: protobuf.Root | undefined
 
@@ -16,13 +19,13 @@ const API = 'centrifugal.centrifugo.api.'
 
 /** A message type of the proxy protocol (`ConnectRequest`, `RPCResponse`, …). */
 export function proxyType(name: string): protobuf.Type {
-  proxyRoot ??= protobuf.Root.fromJSON(proxyDescriptor as unknown as protobuf.INamespace)
+  proxyRoot ??= protobufjs().Root.fromJSON(proxyDescriptor as unknown as protobuf.INamespace)
   return proxyRoot.lookupType(PROXY + name)
 }
 
 /** A message type of the server API (`PublishRequest`, `PublishResponse`, …). */
 export function apiType(name: string): protobuf.Type {
-  apiRoot ??= protobuf.Root.fromJSON(apiDescriptor as unknown as protobuf.INamespace)
+  apiRoot ??= protobufjs().Root.fromJSON(apiDescriptor as unknown as protobuf.INamespace)
   return apiRoot.lookupType(API + name)
 }
 
@@ -61,7 +64,7 @@ function toBytesFields(type: protobuf.Type, value: Record<string, unknown>): Rec
     field.resolve()
     if (field.type === 'bytes') {
       out[key] = field.repeated ? (v as unknown[]).map(toBytes) : toBytes(v)
-    } else if (field.resolvedType instanceof protobuf.Type && v !== null) {
+    } else if (field.resolvedType instanceof protobufjs().Type && v !== null) {
       const sub = field.resolvedType
       if (field.map) {
         out[key] = Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, toBytesFields(sub, x as Record<string, unknown>)]))

@@ -3,10 +3,14 @@
  * so code that finds files next to itself through import.meta.url sees the same relative layout as
  * a tsc build. Two esbuild passes: one walks the import graph from the worker entry, one transpiles
  * every app module with its relative imports rewritten to the compiled `.js` paths (users write
- * `./x`, `./x.ts` or `./x.js` under tsx; Node needs the real file). Packages stay imports.
+ * `./x`, `./x.ts` or `./x.js` under tsx; Node needs the real file). Packages stay imports, except
+ * pionia itself: the entry points of it the app imports (`pionia`, `pionia/moonlight`, …) are
+ * bundled into `<outdir>/.pionia/` (see bundlePionia), so a worker loads a handful of files instead
+ * of a hundred ES modules at each start.
  * @module
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { CliError } from './command.js'
@@ -20,6 +24,20 @@ export interface CompileResult {
   modules: number
   /** Every file written (modules and source maps), for optimize:clear. */
   outputs: string[]
+  /** pionia's bundle, when the app imports pionia as a package (undefined with bundle: false or no such import). */
+  pionia?: { dir: string; modules: number; files: number }
+}
+
+/** A pionia import (`pionia`, `pionia/moonlight`), as the app writes it. */
+const PIONIA = /^pionia(?:\/|$)/
+
+/** The file name in .pionia/ of an entry point: `pionia` → index.js, `pionia/moonlight/realtime` → moonlight-realtime.js. */
+const entryName = (spec: string): string => (spec === 'pionia' ? 'index' : spec.slice('pionia/'.length).replace(/\//g, '-'))
+
+/** `to` as a relative import specifier from directory `from`. */
+function specifier(from: string, to: string): string {
+  const spec = relative(from, to).split(sep).join('/')
+  return spec.startsWith('../') ? spec : `./${spec}`
 }
 
 /** Where a source module lands under outdir. */
@@ -37,12 +55,31 @@ function describe(err: unknown): string {
  * Nothing is written until every output is known: a file already there that `ours` does not list
  * (what the previous optimize wrote) is never overwritten.
  */
-export async function compileApp(root: string, entry: string, outdir: string, ours: ReadonlySet<string> = new Set()): Promise<CompileResult> {
+export async function compileApp(
+  root: string,
+  entry: string,
+  outdir: string,
+  ours: ReadonlySet<string> = new Set(),
+  options: { bundlePionia?: boolean } = {},
+): Promise<CompileResult> {
   const { build } = await import('esbuild')
   const common = { absWorkingDir: root, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent', preserveSymlinks: true, packages: 'external' } as const
   let inputs: string[]
+  // pionia's entry points the app imports, and the file each one resolves to.
+  const pioniaEntries = new Map<string, string>()
+  const findPionia: Plugin = {
+    name: 'pionia-find-pionia',
+    setup(b) {
+      b.onResolve({ filter: PIONIA }, async (args) => {
+        if (args.pluginData === 'inner') return undefined
+        const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'inner' })
+        if (!r.errors.length && r.path) pioniaEntries.set(args.path, r.path)
+        return { path: args.path, external: true }
+      })
+    },
+  }
   try {
-    const graph = await build({ ...common, entryPoints: [entry], bundle: true, write: false, metafile: true })
+    const graph = await build({ ...common, entryPoints: [entry], bundle: true, write: false, metafile: true, plugins: options.bundlePionia === false ? [] : [findPionia] })
     inputs = Object.keys(graph.metafile.inputs).map((p) => (isAbsolute(p) ? p : resolve(root, p)))
   } catch (err) {
     throw new CliError('RR_ERR_COMPILE', `Compiling ${relative(root, entry)} failed:\n${describe(err)}`)
@@ -52,9 +89,24 @@ export async function compileApp(root: string, entry: string, outdir: string, ou
   if (outside.length) {
     throw new CliError('RR_ERR_COMPILE', `These modules are outside the project root ${root}:\n${outside.map((p) => `  ${p}`).join('\n')}\nMove them into the project, or import them as a package.`)
   }
+  const vendorDir = join(outdir, '.pionia')
+  let pionia: { files: { path: string; contents: Uint8Array }[]; modules: number } | undefined
+  if (pioniaEntries.size) {
+    try {
+      pionia = await bundlePionia(pioniaEntries, vendorDir)
+    } catch (err) {
+      throw new CliError('RR_ERR_COMPILE', `Bundling pionia for ${relative(root, entry)} failed:\n${describe(err)}\nPass --no-bundle to keep pionia as a package import.`)
+    }
+  }
   const relativeImports: Plugin = {
     name: 'pionia-relative-imports',
     setup(b) {
+      if (pionia) {
+        b.onResolve({ filter: PIONIA }, (args) => {
+          if (!pioniaEntries.has(args.path)) return undefined
+          return { path: specifier(dirname(outputFor(root, outdir, args.importer)), join(vendorDir, `${entryName(args.path)}.js`)), external: true }
+        })
+      }
       b.onResolve({ filter: /^\.\.?(?:\/|$)/ }, async (args) => {
         if (args.kind === 'entry-point' || args.pluginData === 'inner') return undefined
         const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'inner' })
@@ -73,6 +125,7 @@ export async function compileApp(root: string, entry: string, outdir: string, ou
   } catch (err) {
     throw new CliError('RR_ERR_COMPILE', `Compiling ${relative(root, entry)} failed:\n${describe(err)}`)
   }
+  if (pionia) files.push(...pionia.files)
   const assets = listAssets(root, outdir, modules)
   const outputs = [...files.map((f) => f.path), ...assets.map((a) => a.to)]
   const foreign = outputs.filter((p) => existsSync(p) && !ours.has(p))
@@ -90,7 +143,64 @@ export async function compileApp(root: string, entry: string, outdir: string, ou
     mkdirSync(dirname(a.to), { recursive: true })
     copyFileSync(a.from, a.to)
   }
-  return { outfile: outputFor(root, outdir, entry), modules: modules.length, outputs }
+  return {
+    outfile: outputFor(root, outdir, entry),
+    modules: modules.length,
+    outputs,
+    ...(pionia ? { pionia: { dir: vendorDir, modules: pionia.modules, files: pionia.files.filter((f) => f.path.endsWith('.js')).length } } : {}),
+  }
+}
+
+/**
+ * pionia's entry points (`pionia` → dist/src/index.js, …) bundled into `dir` with esbuild: every
+ * module of pionia in a few files (one per entry point, shared chunks, and one chunk per dynamic
+ * import, so what pionia loads on first use still loads on first use). All outputs sit directly in
+ * `dir`, which lets the two things that depend on a module's own location keep working:
+ * - the packages pionia imports stay imports, rewritten to relative paths of the files Node
+ *   resolves from pionia's own folder (pionia's dependencies need not be hoisted next to the app);
+ * - `import.meta.url` in a pionia module becomes that module's original URL, relative to the
+ *   bundle (`createRequire(import.meta.url)`, files found beside the module).
+ * Both paths are relative, so the project folder (node_modules and the output together) can move.
+ */
+async function bundlePionia(entries: ReadonlyMap<string, string>, dir: string): Promise<{ files: { path: string; contents: Uint8Array }[]; modules: number }> {
+  const { build } = await import('esbuild')
+  const fromDir = (file: string) => specifier(dir, file)
+  const packages: Plugin = {
+    name: 'pionia-own-packages',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === 'inner' || args.kind === 'entry-point' || isBuiltin(args.path)) return undefined
+        const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'inner' })
+        // Not installed (an optional package pionia imports on first use): the import stays as written.
+        if (r.errors.length || !r.path || r.external) return { path: args.path, external: true }
+        return { path: fromDir(r.path), external: true }
+      })
+      b.onLoad({ filter: /\.[cm]?js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8')
+        if (!text.includes('import.meta.url')) return undefined
+        const url = `new URL(${JSON.stringify(fromDir(args.path))}, import.meta.url).href`
+        return { contents: text.replaceAll('import.meta.url', url), loader: 'js', resolveDir: dirname(args.path) }
+      })
+    },
+  }
+  const result = await build({
+    entryPoints: Object.fromEntries([...entries].map(([spec, file]) => [entryName(spec), file])),
+    outdir: dir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // resolve packages the way Node does: no "module" condition or main field
+    conditions: [],
+    mainFields: ['main'],
+    sourcemap: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [packages],
+  })
+  return { files: result.outputFiles, modules: Object.keys(result.metafile.inputs).length }
 }
 
 /**

@@ -6,7 +6,16 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse as parseIni } from 'ini'
+import { createRequire } from 'node:module'
+import type * as iniPackage from 'ini'
+
+/**
+ * The ini package, required (not imported) when the first settings file is parsed: a worker with
+ * no settings.ini never loads it, and a CommonJS package imported from ESM costs Node a scan of
+ * its exports on top.
+ */
+let iniModule: typeof iniPackage | undefined
+const ini = (): typeof iniPackage => (iniModule ??= createRequire(import.meta.url)('ini') as typeof iniPackage)
 
 /** Parsed sections: section name → key → value (all strings, keys as written). */
 export type Sections = Record<string, Record<string, string>>
@@ -35,7 +44,7 @@ function cached<T>(cache: Map<string, CacheEntry<T>>, path: string, parse: (text
 }
 
 function toSections(text: string): Sections {
-  const raw = parseIni(text) as Record<string, unknown>
+  const raw = ini().parse(text) as Record<string, unknown>
   const out: Sections = {}
   for (const [name, body] of Object.entries(raw)) {
     if (body && typeof body === 'object') {

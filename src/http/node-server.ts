@@ -3,9 +3,14 @@
  * server. Used by `npx pionia serve`; rr is not involved.
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type * as nodeHttp from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { lazyRequire } from '../util/lazy-require.js'
 import { Readable } from 'node:stream'
 import { INTERNAL_ERROR, NO_BODY_METHODS, responseBodyAllowed } from './status.js'
+
+/** node:http loads with the first server created (a worker under rr never creates one). */
+const http = lazyRequire<typeof nodeHttp>('node:http')
 
 /** What the server calls: the Moonlight app, or any fetch-style handler. */
 export interface Fetchable {
@@ -75,7 +80,7 @@ export async function writeWebResponse(res: ServerResponse, response: Response, 
  */
 export function createNodeServer(app: Fetchable, options: NodeServerOptions = {}): Server {
   const max = options.maxBodyBytes ?? 10 * 1024 * 1024
-  return createServer(async (req, res) => {
+  return http().createServer(async (req, res) => {
     const started = performance.now()
     const method = req.method ?? 'GET'
     let status = 500

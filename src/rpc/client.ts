@@ -20,8 +20,11 @@ import {
 import type { Relay } from '../relay/relay.js'
 import { SocketConnectError, createSocketRelay } from '../relay/socket-relay.js'
 import { RpcConnectionError, RpcError, RpcServiceError, RpcTimeoutError } from './errors.js'
-import msgpack from 'msgpack-lite'
+import type msgpackLite from 'msgpack-lite'
+import { lazyRequire } from '../util/lazy-require.js'
 import { rrRpcAddress } from '../config/rr-rpc.js'
+
+const msgpack = lazyRequire<typeof msgpackLite>('msgpack-lite')
 
 export interface RpcClientOptions {
   /** Default per-call timeout in ms (default 30 000). */
@@ -89,8 +92,8 @@ export class RpcClient {
 
   /** Calls with a msgpack-encoded argument and decodes a msgpack result. */
   async callMsgpack<T = unknown>(method: string, arg: unknown, options?: CallOptions): Promise<T> {
-    const reply = await this.call(method, msgpack.encode(arg), FLAG_CODEC_MSGPACK, options)
-    return (reply.payload.length ? msgpack.decode(reply.payload) : undefined) as T
+    const reply = await this.call(method, msgpack().encode(arg), FLAG_CODEC_MSGPACK, options)
+    return (reply.payload.length ? msgpack().decode(reply.payload) : undefined) as T
   }
 
   /** Calls with raw bytes; rr fills only `*[]byte` arguments from a raw payload. */

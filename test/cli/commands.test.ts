@@ -138,6 +138,9 @@ describe('optimize --production (real rr)', () => {
     expect(opt.exitCode, opt.stderr).toBe(0)
     expect(opt.stdout).toContain('rr now runs: node build/worker.js')
     expect(opt.stdout).toContain('3 modules; entry build/worker.js')
+    // pionia, imported as a package, is bundled beside the app (a few files instead of its ES modules)
+    expect(opt.stdout).toMatch(/pionia: \d+ modules bundled into \d+ files in build\/\.pionia\//)
+    expect(readFileSync(join(p.dir, 'build/worker.js'), 'utf8')).toContain('from "./.pionia/index.js"')
     expect(existsSync(join(p.dir, 'build/lib/util.js'))).toBe(true)
     expect(readFileSync(join(p.dir, 'build/lib/public/page.html'), 'utf8')).toBe('<h1>board</h1>\n')
     const text = readFileSync(yamlPath, 'utf8')
@@ -166,6 +169,7 @@ describe('optimize --production (real rr)', () => {
     expect(existsSync(join(p.dir, 'build/worker.js'))).toBe(false)
     expect(existsSync(join(p.dir, 'build/lib/greet.js'))).toBe(false)
     expect(existsSync(join(p.dir, 'build/lib/public/page.html'))).toBe(false)
+    expect(existsSync(join(p.dir, 'build/.pionia'))).toBe(false)
 
     // Back on the loader, the same app answers from its TypeScript sources.
     const dev = startCli(p, ['runserver'])

@@ -6,6 +6,7 @@
 import { isTruthy, type Settings } from '../../config/settings.js'
 import { jwtVerify } from './jwt.js'
 import { contextUser, type ContextUser } from '../core/user.js'
+import { headerOf } from '../../http/request.js'
 
 /** What a backend sees of the request. */
 export interface AuthInput {
@@ -49,7 +50,7 @@ export function jwtAuthentication(): AuthBackend {
   return {
     name: 'jwt',
     authenticate({ request, settings }) {
-      const header = request.headers.get('authorization') ?? ''
+      const header = headerOf(request, 'authorization') ?? ''
       const m = /^Bearer\s+(\S+)$/i.exec(header)
       if (!m) return null
       const { secret, alg, allowWeakSecret } = jwtSettings(settings)

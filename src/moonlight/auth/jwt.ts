@@ -2,7 +2,11 @@
  * HS256 JSON Web Tokens on node:crypto (no dependency): sign, verify, decode.
  * @module
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import type * as nodeCrypto from 'node:crypto'
+import { lazyRequire } from '../../util/lazy-require.js'
+
+/** node:crypto loads with the first token signed or verified. */
+const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
 
 /** JWT claims; `exp`/`iat`/`nbf` are seconds since the epoch. */
 export type JwtClaims = Record<string, unknown> & { sub?: string | number; exp?: number; iat?: number; nbf?: number }
@@ -66,7 +70,7 @@ function requireSecret(secret: string | undefined, options: JwtOptions | undefin
 }
 
 function sign(input: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(input).digest()
+  return crypto().createHmac('sha256', secret).update(input).digest()
 }
 
 /**
@@ -125,7 +129,7 @@ export function jwtVerify(token: string, secret: string | undefined, options?: J
   // bytes in Node, so comparing bytes would accept more than one spelling.
   const expected = Buffer.from(sign(`${head}.${payload}`, key).toString('base64url'))
   const given = Buffer.from(sig)
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
+  if (given.length !== expected.length || !crypto().timingSafeEqual(given, expected)) return null
   const claims = jwtDecode(token)
   if (!claims) return null
   if (badTime(claims.exp) || badTime(claims.nbf)) return null

@@ -10,7 +10,8 @@
  * expiry), `PREFIX` (put before every key), `RPC` (rr's RPC address when not under rr).
  * @module
  */
-import { randomUUID } from 'node:crypto'
+import type * as nodeCrypto from 'node:crypto'
+import { lazyRequire } from '../../util/lazy-require.js'
 import type { Settings } from '../../config/settings.js'
 import { RpcClient } from '../../rpc/client.js'
 import { RpcConnectionError, RpcServiceError, RpcTimeoutError } from '../../rpc/errors.js'
@@ -19,6 +20,9 @@ import { Locks } from '../../rpc/services/lock.js'
 import { findApp } from '../core/current.js'
 import type { Logger } from '../core/log.js'
 import { rrRpcAddress } from '../settings/rpc.js'
+
+/** node:crypto loads on first use, not with the worker. */
+const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
 
 export interface CacheOptions {
   /** rr KV storage name (default: `[cache] STORAGE`, else `cache`). */
@@ -310,7 +314,7 @@ export class MoonlightCache {
   }
 
   async #newGeneration(): Promise<string> {
-    const gen = randomUUID()
+    const gen = crypto().randomUUID()
     await this.#backend.set(this.#group!, gen, undefined)
     return gen
   }

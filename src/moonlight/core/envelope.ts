@@ -11,7 +11,36 @@ export interface Envelope<T = unknown> {
   extraData: unknown
 }
 
+/** The mark of envelopes built by another copy of this module (older versions mark this way). */
 const kEnvelope = Symbol.for('pionia.moonlight.envelope')
+
+/** Returns what it is given: a subclass's private field is then installed on that object. */
+class Passthrough {
+  constructor(o: object) {
+    return o
+  }
+}
+
+/**
+ * Marks objects as built by `response()` with a private field: invisible to keys, symbols, JSON,
+ * spread and equality checks, and a plain property store (Object.defineProperty is a slow runtime
+ * call). One class per process (shared through the global registry), so every copy of this
+ * module recognises the others' envelopes.
+ */
+interface EnvelopeMark {
+  stamp(o: object): void
+  has(o: object): boolean
+}
+const kMark = Symbol.for('pionia.moonlight.envelopeMark')
+const mark: EnvelopeMark = ((globalThis as Record<symbol, EnvelopeMark | undefined>)[kMark] ??= (() => {
+  class Stamp extends Passthrough {
+    readonly #envelope = true
+    static has(o: object): boolean {
+      return #envelope in o
+    }
+  }
+  return { stamp: (o: object) => void new Stamp(o), has: (o: object) => Stamp.has(o) }
+})())
 
 /**
  * Builds an envelope (the counterpart of Pionia's `response()`); a null/undefined code becomes 0.
@@ -31,14 +60,14 @@ export function response<T = unknown>(
     returnData: returnData ?? null,
     extraData: extraData ?? null,
   }
-  Object.defineProperty(env, kEnvelope, { value: true })
+  mark.stamp(env)
   return env
 }
 
 /** True for objects made by `response()` or plain objects carrying the four keys with a numeric code. */
 export function isEnvelope(value: unknown): value is Envelope {
   if (!value || typeof value !== 'object') return false
-  if ((value as Record<symbol, unknown>)[kEnvelope]) return true
+  if (mark.has(value) || (value as Record<symbol, unknown>)[kEnvelope]) return true
   const v = value as Record<string, unknown>
   return typeof v.returnCode === 'number' && 'returnMessage' in v && 'returnData' in v
 }

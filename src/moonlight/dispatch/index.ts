@@ -5,10 +5,10 @@
  */
 import type { DispatchCall } from '../core/context.js'
 import type { Envelope } from '../core/envelope.js'
-import { resolveCall, type CallEnv, type CallHooks } from './resolve.js'
+import { resolveCallNow, type CallEnv, type CallHooks } from './resolve.js'
 import { invokeAction } from './invoke.js'
 
-export { resolveCall, type CallEnv, type CallHooks, type ResolvedCall } from './resolve.js'
+export { resolveCall, resolveCallNow, type CallEnv, type CallHooks, type ResolvedCall } from './resolve.js'
 export { invokeAction } from './invoke.js'
 export { SwitchRegistry, type SwitchMap } from './registry.js'
 export { catalogOf } from './catalog.js'
@@ -19,6 +19,12 @@ export { readPage, pageInfo, type Page } from './pagination.js'
 export { Authenticated, Can, CanAny, Validated, ValidateField } from './decorators.js'
 
 /** One call through both stages: resolve, then invoke. Errors propagate (the caller renders them). */
-export async function runCall(env: CallEnv, call: DispatchCall, hooks?: CallHooks): Promise<Envelope> {
-  return invokeAction(await resolveCall(env, call, hooks))
+export function runCall(env: CallEnv, call: DispatchCall, hooks?: CallHooks): Promise<Envelope> {
+  let resolved
+  try {
+    resolved = resolveCallNow(env, call, hooks)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  return resolved instanceof Promise ? resolved.then(invokeAction) : invokeAction(resolved)
 }

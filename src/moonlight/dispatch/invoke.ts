@@ -6,11 +6,29 @@ import { isEnvelope, normalizeEnvelope, type Envelope } from '../core/envelope.j
 import type { ResolvedCall } from './resolve.js'
 
 /** Runs the action; a result that is not an envelope is an error that says what to return. */
-export async function invokeAction(call: ResolvedCall): Promise<Envelope> {
+export function invokeAction(call: ResolvedCall): Promise<Envelope> {
   const { instance, fn, request } = call
-  const result = await fn.call(instance, request.data, request.files, request)
+  let result: unknown
+  try {
+    result = fn.call(instance, request.data, request.files, request)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  // One promise for the usual async action (`.then` on its own), none beyond it for a sync one.
+  if (result instanceof Promise) return result.then((r) => envelopeOf(call, r))
+  if (result != null && (typeof result === 'object' || typeof result === 'function') && typeof (result as { then?: unknown }).then === 'function') {
+    return Promise.resolve(result).then((r) => envelopeOf(call, r))
+  }
+  try {
+    return Promise.resolve(envelopeOf(call, result))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function envelopeOf(call: ResolvedCall, result: unknown): Envelope {
   if (!isEnvelope(result)) {
-    throw new Error(`${instance.constructor.name}.${call.method} did not return an envelope: return response(code, message, data) from every action`)
+    throw new Error(`${call.instance.constructor.name}.${call.method} did not return an envelope: return response(code, message, data) from every action`)
   }
   return normalizeEnvelope(result)
 }

@@ -8,9 +8,11 @@ import { NotFoundError } from '../core/errors.js'
 import { RequestData } from '../core/data.js'
 import { actionMethodName } from '../core/names.js'
 import type { DispatchCall, MoonlightApp, MoonlightRequest } from '../core/context.js'
+import type { ContextUser } from '../core/user.js'
+import type { Settings } from '../../config/settings.js'
 import { authenticate, type AuthBackend } from '../auth/backends.js'
 import { rules as checkRules } from '../validation/rules.js'
-import { enforceAuth, resolveActionMeta, Service } from './service.js'
+import { actionMetaOf, enforceAuth, Service } from './service.js'
 import type { SwitchRegistry } from './registry.js'
 
 /** What resolution needs of the app (wired once by the façade). */
@@ -42,13 +44,27 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Resolves a call; throws the HttpError (404, 401, 403, 422) or Error (deactivated action) that answers it. */
 export async function resolveCall(env: CallEnv, call: DispatchCall, hooks: CallHooks = {}): Promise<ResolvedCall> {
-  const { app, registry } = env
-  const settings = app.settings
-  let user = call.auth ?? null
+  return resolveCallNow(env, call, hooks)
+}
+
+const NO_HOOKS: CallHooks = {}
+
+/**
+ * {@link resolveCall} without a promise when no auth chain runs (the common case): the resolved
+ * call, or a promise of it while the auth backends run. Throws synchronously what the promise
+ * would reject with.
+ */
+export function resolveCallNow(env: CallEnv, call: DispatchCall, hooks: CallHooks = NO_HOOKS): ResolvedCall | Promise<ResolvedCall> {
+  const settings = env.app.settings
   if (hooks.authenticate && call.request && env.auth.length) {
-    user = await authenticate(env.auth, { request: call.request, service: str(call.service), action: str(call.action), settings },
-      (err, name) => env.report(err, { backend: name }))
+    return authenticate(env.auth, { request: call.request, service: str(call.service), action: str(call.action), settings },
+      (err, name) => env.report(err, { backend: name })).then((user) => resolved(env, call, hooks, settings, user))
   }
+  return resolved(env, call, hooks, settings, call.auth ?? null)
+}
+
+function resolved(env: CallEnv, call: DispatchCall, hooks: CallHooks, settings: Settings, user: ContextUser | null): ResolvedCall {
+  const { app, registry } = env
   const version = call.switch ?? registry.defaultVersion
   const services = registry.get(version)
   if (!services) throw new NotFoundError(`API version ${version} is not registered: use one of ${registry.versions().join(', ') || '(none)'}`)
@@ -57,7 +73,8 @@ export async function resolveCall(env: CallEnv, call: DispatchCall, hooks: CallH
   const cls = Object.prototype.hasOwnProperty.call(services, call.service) ? services[call.service] : undefined
   if (!cls) throw new NotFoundError(`Service ${call.service} not found in API ${version}`)
   const method = actionMethodName(call.action)
-  if ((cls.deactivatedActions ?? []).some((a) => actionMethodName(a) === method)) {
+  const off = cls.deactivatedActions
+  if (off !== undefined && off.length > 0 && off.some((a) => actionMethodName(a) === method)) {
     throw new Error(`Action ${call.action} is currently deactivated.`)
   }
   const instance = new cls() as Service & Record<string, unknown>
@@ -80,7 +97,7 @@ export async function resolveCall(env: CallEnv, call: DispatchCall, hooks: CallH
   }
   instance.request = request
   hooks.onCall?.(request)
-  const meta = resolveActionMeta(cls, call.action)
+  const meta = actionMetaOf(cls, call.action)
   enforceAuth(instance, meta.auth)
   if (meta.rules) checkRules(data, meta.rules)
   return { instance, method, fn: fn as (...args: unknown[]) => unknown, request }

@@ -7,21 +7,23 @@
  * @module
  */
 import { isTruthy } from '../../config/settings.js'
-import type { MoonlightApp } from '../core/context.js'
+import type { DispatchCall, MoonlightApp } from '../core/context.js'
 import { runInScope, type DeferScope } from '../core/defer.js'
 import { response, type Envelope } from '../core/envelope.js'
 import { MethodNotAllowedError } from '../core/errors.js'
 import type { ExceptionPipeline } from '../core/exceptions.js'
-import { runCall, type CallEnv, type SwitchRegistry } from '../dispatch/index.js'
+import { runCall, type CallEnv, type CallHooks, type SwitchRegistry } from '../dispatch/index.js'
 import { corsFor } from './cors.js'
 import { derived } from '../settings/snapshot.js'
 import type { Settings } from '../../config/settings.js'
 import { bypasses, maintenanceOn, maintenancePage, maintenanceState, safeEqual, wantsJson } from './maintenance.js'
 import { applies, type Middleware, type RouteInfo } from './middleware.js'
-import { readRequestData } from './request-data.js'
+import { readRequestDataNow, type RequestDataResult } from './request-data.js'
+import { urlParts, type UrlParts } from './url-parts.js'
+import { headerOf } from '../../http/request.js'
 import { JSON_TYPE, envelopeJson, makeResponse, type Answer } from './response.js'
 import { httpStatus, type Outcome } from './status.js'
-import { allowedMethods, matchRoute } from './routes.js'
+import { allowedMethods, routeOf } from './routes.js'
 import { HTML_TYPE, notFoundPage, overviewPage } from './pages.js'
 
 /** Package version shown in the debug ping. */
@@ -48,15 +50,43 @@ export function httpFront(env: FrontEnv): (request: Request) => Promise<Response
   }
 }
 
-async function serve(env: FrontEnv, request: Request, scope: DeferScope): Promise<Response> {
-  const { app, pipeline } = env
-  let out: Answer | Response
+/**
+ * Routes, then turns the answer into the Response. The usual path (no middleware, a body from rr)
+ * awaits nothing but the action: each stage returns its value, or a promise only when it has to wait.
+ */
+function serve(env: FrontEnv, request: Request, scope: DeferScope): Promise<Response> {
+  let out: Answer | Response | Promise<Answer | Response>
   try {
-    out = await route(env, request, scope)
+    out = route(env, request, scope)
   } catch (err) {
-    const r = pipeline.handle(err, app.settings, app.debug, { uri: request.url })
-    out = { text: envelopeJson(r.envelope), status: httpStatus('crash'), headers: { 'Content-Type': JSON_TYPE } }
+    return settle(env, scope, () => crash(env, request, err))
   }
+  if (out instanceof Promise) {
+    return out.then(
+      (o) => finish(env, scope, o),
+      (err) => finish(env, scope, crash(env, request, err)),
+    )
+  }
+  return settle(env, scope, () => out)
+}
+
+/** {@link finish} of what `answer` gives, as a promise (a synchronous throw becomes its rejection). */
+function settle(env: FrontEnv, scope: DeferScope, answer: () => Answer | Response): Promise<Response> {
+  try {
+    return Promise.resolve(finish(env, scope, answer()))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/** A failure outside any action: reported, and answered with the pipeline's envelope as a 500. */
+function crash(env: FrontEnv, request: Request, err: unknown): Answer {
+  const r = env.pipeline.handle(err, env.app.settings, env.app.debug, { uri: request.url })
+  return { text: envelopeJson(r.envelope), status: httpStatus('crash'), headers: { 'Content-Type': JSON_TYPE } }
+}
+
+/** The Response of an answer (deferred work flushed once its body was sent), through the response middleware. */
+function finish(env: FrontEnv, scope: DeferScope, out: Answer | Response): Response | Promise<Response> {
   const after = env.settleScope(scope)
   let res: Response
   if (out instanceof Response) {
@@ -64,14 +94,17 @@ async function serve(env: FrontEnv, request: Request, scope: DeferScope): Promis
     if (after) setImmediate(() => setImmediate(after))
   } else res = makeResponse(out.text, out.status, out.headers, after)
   const info = scope.routeInfo as RouteInfo | undefined
-  if (info) {
-    for (const m of env.middleware) {
-      if (!m.onResponse || !applies(m, info.service)) continue
-      try {
-        res = (await m.onResponse(res, info)) ?? res
-      } catch (err) {
-        pipeline.report(err, app.settings, { middleware: m.name ?? 'middleware' })
-      }
+  return info ? onResponse(env, res, info) : res
+}
+
+async function onResponse(env: FrontEnv, res: Response, info: RouteInfo): Promise<Response> {
+  const { app, pipeline } = env
+  for (const m of env.middleware) {
+    if (!m.onResponse || !applies(m, info.service)) continue
+    try {
+      res = (await m.onResponse(res, info)) ?? res
+    } catch (err) {
+      pipeline.report(err, app.settings, { middleware: m.name ?? 'middleware' })
     }
   }
   return res
@@ -90,113 +123,168 @@ function withCors(res: Response, cors: Readonly<Record<string, string>>): Respon
   return res
 }
 
-/** Routes one request. Throws only for failures outside any action. */
-async function route(env: FrontEnv, request: Request, scope: DeferScope): Promise<Answer | Response> {
-  const { app } = env
-  const settings = app.settings
-  const url = new URL(request.url)
-  const base = app.apiBase
-  let cors: Readonly<Record<string, string>> = NO_HEADERS
-  const json = (env: Envelope, outcome: Outcome, extra?: Record<string, string>, code = env.returnCode): Answer => ({
-    text: envelopeJson(env),
+/** An envelope answer with the JSON type, the CORS headers and `extra`. */
+function jsonAnswer(app: MoonlightApp, envelope: Envelope, outcome: Outcome, cors: Readonly<Record<string, string>>, extra?: Record<string, string>, code = envelope.returnCode): Answer {
+  return {
+    text: envelopeJson(envelope),
     status: httpStatus(outcome, code, app.classicStatus),
     headers: extra ? { 'Content-Type': JSON_TYPE, ...cors, ...extra } : { 'Content-Type': JSON_TYPE, ...cors },
-  })
+  }
+}
+
+/** The request middleware (`onRequest`) for `service`: the first Response one returns, with the CORS headers. */
+async function early(env: FrontEnv, info: RouteInfo, cors: Readonly<Record<string, string>>, service?: string): Promise<Response | undefined> {
+  for (const mw of env.middleware) {
+    if (!mw.onRequest || !applies(mw, service)) continue
+    const r = await mw.onRequest(info)
+    if (r) return withCors(r, cors)
+  }
+  return undefined
+}
+
+/** The URL of `href` (`parts` when it is one already). */
+const urlOf = (parts: UrlParts, href: string): URL => (parts instanceof URL ? parts : new URL(href))
+
+/**
+ * Routes one request. Throws (or rejects) only for failures outside any action. The URL is built
+ * only for what needs more than its pathname and search (maintenance, HTTPS_ONLY, middleware, pages).
+ */
+function route(env: FrontEnv, request: Request, scope: DeferScope): Answer | Response | Promise<Answer | Response> {
+  const { app } = env
+  const settings = app.settings
+  const href = request.url
+  const parts = urlParts(href)
+  const base = app.apiBase
 
   // 1. maintenance gate, before anything else (preflights included); the rest of its state is read only when it is on
   const m = maintenanceOn(settings) ? maintenanceState(settings) : undefined
-  if (m && !bypasses(m, url, request)) {
-    const extra: Record<string, string> = m.retryAfter ? { 'Retry-After': m.retryAfter } : {}
-    if (wantsJson(url, request, base)) return json(response(m.code, m.message), 'maintenance', extra)
-    return { text: maintenancePage(m, app.name), status: httpStatus('maintenance', m.code), headers: { 'Content-Type': HTML_TYPE, ...extra } }
+  if (m) {
+    const url = urlOf(parts, href)
+    if (!bypasses(m, url, request)) {
+      const extra: Record<string, string> = m.retryAfter ? { 'Retry-After': m.retryAfter } : {}
+      if (wantsJson(url, request, base)) return jsonAnswer(app, response(m.code, m.message), 'maintenance', NO_HEADERS, extra)
+      return { text: maintenancePage(m, app.name), status: httpStatus('maintenance', m.code), headers: { 'Content-Type': HTML_TYPE, ...extra } }
+    }
   }
 
   // 2. CORS: headers on every response; preflight answered here
-  cors = corsFor(settings, () => request.headers.get('origin'))
+  const cors = corsFor(settings, () => headerOf(request, 'origin'))
   if (request.method === 'OPTIONS') return { text: '', status: httpStatus('preflight'), headers: { ...cors } }
   // HTTPS_ONLY: plain-HTTP traffic gets a 403 envelope (behind a proxy, X-Forwarded-Proto counts).
-  if (derived(settings, 'httpsOnly', httpsOnly) && url.protocol !== 'https:' &&
-    request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
-    return json(response(403, 'Only HTTPS connections are allowed'), 'https-only')
+  if (derived(settings, 'httpsOnly', httpsOnly) && urlOf(parts, href).protocol !== 'https:' &&
+    headerOf(request, 'x-forwarded-proto')?.split(',')[0]?.trim() !== 'https') {
+    return jsonAnswer(app, response(403, 'Only HTTPS connections are allowed'), 'https-only', cors)
   }
 
-  // 3. route, with the request middleware
-  const info: RouteInfo = { request, url, attributes: new Map() }
+  // 3. route, with the request middleware (what they see, and response middleware later, only when there are any)
+  const info: RouteInfo | undefined = env.middleware.length > 0 ? { request, url: urlOf(parts, href), attributes: new Map() } : undefined
   scope.routeInfo = info
   const method = request.method === 'HEAD' ? 'GET' : request.method
-  const early = async (service?: string): Promise<Response | undefined> => {
-    if (env.middleware.length === 0) return undefined
-    for (const mw of env.middleware) {
-      if (!mw.onRequest || !applies(mw, service)) continue
-      const r = await mw.onRequest(info)
-      if (r) return withCors(r, cors)
-    }
-    return undefined
+  const found = routeOf(parts.pathname, base)
+  if (!found || !found.kind || !env.registry.has(found.version)) {
+    if (!info) return notFound(app, urlOf(parts, href), request, cors)
+    return early(env, info, cors).then((pre) => pre ?? notFound(app, info.url, request, cors))
   }
-  const found = matchRoute(url.pathname, base)
-  if (!found || !found.kind || !env.registry.has(found.version)) return (await early()) ?? notFound(app, url, request, cors)
   const { version, kind, segments } = found
   const allowed = allowedMethods(kind)
   if (!allowed.includes(method)) {
     const e = new MethodNotAllowedError(allowed)
-    return json(response(e.code, e.message), 'method-not-allowed', e.headers)
+    return jsonAnswer(app, response(e.code, e.message), 'method-not-allowed', cors, e.headers)
   }
   if (kind === 'catalog') {
+    const url = urlOf(parts, href)
     if (!docsAllowed(app, url, request)) return notFound(app, url, request, cors)
-    return json(response(0, 'Catalog', app.catalog(version)), 'page')
+    return jsonAnswer(app, response(0, 'Catalog', app.catalog(version)), 'page', cors)
   }
   if (kind === 'openapi') {
     // The same gate as the catalog; the document itself, not an envelope, so OpenAPI tools can read it.
+    const url = urlOf(parts, href)
     if (!docsAllowed(app, url, request)) return notFound(app, url, request, cors)
     return { text: JSON.stringify(app.openapi()), status: httpStatus('page'), headers: { 'Content-Type': JSON_TYPE, ...cors } }
   }
   if (kind === 'ping' || (kind === 'root' && method === 'GET')) {
-    const pre = await early()
-    if (pre) return pre
-    if (kind === 'ping') {
-      const data = app.debug ? { app: app.name, nv: process.version, fv: PIONIA_VERSION, port: url.port, uri: url.pathname, schema: url.protocol.replace(':', '') } : null
-      return json(response(0, 'pong', data), 'page')
-    }
-    const accept = request.headers.get('accept') ?? ''
-    if (accept.includes('text/html') && !accept.includes('json')) {
-      return { text: overviewPage(app.name, base, version, Object.keys(env.registry.services(version))), status: httpStatus('page'), headers: { 'Content-Type': HTML_TYPE, ...cors } }
-    }
-    return json(response(0, 'Moonlight API', {
-      version,
-      dispatch: { method: 'POST', path: `${base}${version}`, body: { service: '<alias>', action: '<action>' } },
-      ping: `${base}${version}/ping`,
-      docs: null,
-    }), 'page')
+    if (!info) return page(env, request, urlOf(parts, href), kind, version, base, cors)
+    return early(env, info, cors).then((pre) => pre ?? page(env, request, info.url, kind, version, base, cors))
   }
 
   // 4. a service call: POST /api/v1 (service/action in the body) or GET /api/v1/{service}/{action}
-  let envelope: Envelope
-  let extraHeaders: Record<string, string> = {}
+  const call = new CallAnswer(env, settings, parts.pathname, cors)
+  let read: RequestDataResult | Promise<RequestDataResult>
   try {
-    const { data, files } = await readRequestData(request, url)
-    if (kind === 'get') {
-      data.service = segments[1]!
-      data.action = segments[2]!
-    }
-    const { service, action } = data
-    info.service = typeof service === 'string' ? service : undefined
-    info.action = typeof action === 'string' ? action : undefined
-    if (env.middleware.length) {
-      const pre = await early(info.service)
-      if (pre) return pre
-    }
-    envelope = await runCall(env.calls, { service: service as string, action: action as string, data, files, switch: version, request }, {
-      authenticate: true,
-      onCall: (call) => {
-        info.call = call
-      },
-    })
+    read = readRequestDataNow(request, parts.search)
   } catch (err) {
-    const r = env.pipeline.handle(err, settings, app.debug, { uri: url.pathname })
-    envelope = r.envelope
-    extraHeaders = r.headers
+    return call.failed(err)
   }
-  return json(envelope, 'call', extraHeaders)
+  if (read instanceof Promise) return read.then((r) => call.run(request, info, kind, segments, version, r), call.failed)
+  return call.run(request, info, kind, segments, version, read)
+}
+
+/** How one service call is answered: its envelope, or the exception pipeline's for its error. */
+class CallAnswer {
+  constructor(
+    readonly env: FrontEnv,
+    readonly settings: Settings,
+    readonly pathname: string,
+    readonly cors: Readonly<Record<string, string>>,
+  ) {}
+
+  /** Runs the call on the request's data (after the request middleware, if any). */
+  run(request: Request, info: RouteInfo | undefined, kind: string, segments: readonly string[], version: string, read: RequestDataResult): Answer | Response | Promise<Answer | Response> {
+    try {
+      const { data, files } = read
+      if (kind === 'get') {
+        data.service = segments[1]!
+        data.action = segments[2]!
+      }
+      const { service, action } = data
+      const call: DispatchCall = { service: service as string, action: action as string, data, files, switch: version, request }
+      if (!info) return runCall(this.env.calls, call, AUTHENTICATE).then(this.answered, this.failed)
+      info.service = typeof service === 'string' ? service : undefined
+      info.action = typeof action === 'string' ? action : undefined
+      const hooks: CallHooks = {
+        authenticate: true,
+        onCall: (req) => {
+          info.call = req
+        },
+      }
+      return early(this.env, info, this.cors, info.service).then(
+        (pre): Answer | Response | Promise<Answer> => pre ?? runCall(this.env.calls, call, hooks).then(this.answered, this.failed),
+        this.failed,
+      )
+    } catch (err) {
+      return this.failed(err)
+    }
+  }
+
+  readonly answered = (envelope: Envelope): Answer => jsonAnswer(this.env.app, envelope, 'call', this.cors, NO_EXTRA)
+
+  readonly failed = (err: unknown): Answer => {
+    const r = this.env.pipeline.handle(err, this.settings, this.env.app.debug, { uri: this.pathname })
+    return jsonAnswer(this.env.app, r.envelope, 'call', this.cors, r.headers)
+  }
+}
+
+/** dispatch() hooks of an HTTP call without middleware. */
+const AUTHENTICATE: CallHooks = { authenticate: true }
+const NO_EXTRA: Record<string, string> = Object.freeze({}) as Record<string, string>
+
+/** GET on the dispatch root (the overview, HTML or JSON) and ping. */
+function page(env: FrontEnv, request: Request, url: URL, kind: string, version: string, base: string, cors: Readonly<Record<string, string>>): Answer {
+  const { app } = env
+  if (kind === 'ping') {
+    const data = app.debug ? { app: app.name, nv: process.version, fv: PIONIA_VERSION, port: url.port, uri: url.pathname, schema: url.protocol.replace(':', '') } : null
+    return jsonAnswer(app, response(0, 'pong', data), 'page', cors)
+  }
+  const accept = headerOf(request, 'accept') ?? ''
+  if (accept.includes('text/html') && !accept.includes('json')) {
+    return { text: overviewPage(app.name, base, version, Object.keys(env.registry.services(version))), status: httpStatus('page'), headers: { 'Content-Type': HTML_TYPE, ...cors } }
+  }
+  return jsonAnswer(app, response(0, 'Moonlight API', {
+    version,
+    dispatch: { method: 'POST', path: `${base}${version}`, body: { service: '<alias>', action: '<action>' } },
+    ping: `${base}${version}/ping`,
+    docs: null,
+  }), 'page', cors)
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -218,6 +306,6 @@ function docsAllowed(app: MoonlightApp, url: URL, request: Request): boolean {
   if (!app.debug && !isTruthy(app.settings.env('DOCS_ENABLED') ?? app.settings.get('docs', 'ENABLED'))) return false
   const token = app.settings.env('DOCS_TOKEN') ?? app.settings.get('docs', 'TOKEN')
   if (!token) return true
-  const given = request.headers.get('x-docs-token') ?? url.searchParams.get('token')
+  const given = headerOf(request, 'x-docs-token') ?? url.searchParams.get('token')
   return given !== null && safeEqual(given, token)
 }

@@ -4,10 +4,15 @@
  * see `maintenance:on/off` without a restart. Environment variables override the file.
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import type * as nodeCrypto from 'node:crypto'
+import { lazyRequire } from '../../util/lazy-require.js'
 import type { Settings } from '../../config/settings.js'
 import { isTruthy } from '../../config/settings.js'
 import { derived } from '../settings/snapshot.js'
+import { headerOf } from '../../http/request.js'
+
+/** node:crypto loads on first use, not with the worker. */
+const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
 
 /** The 503 message when neither MESSAGE nor MAINTENANCE_MESSAGE is set. */
 export const DEFAULT_MAINTENANCE_MESSAGE = 'The application is undergoing scheduled maintenance. Please try again shortly.'
@@ -48,6 +53,7 @@ export function maintenanceState(settings: Settings): MaintenanceState {
 
 /** Constant-time string comparison (hashes first, so lengths do not leak either). */
 export function safeEqual(a: string, b: string): boolean {
+  const { createHash, timingSafeEqual } = crypto()
   const ha = createHash('sha256').update(a).digest()
   const hb = createHash('sha256').update(b).digest()
   return timingSafeEqual(ha, hb) && a.length === b.length
@@ -57,7 +63,7 @@ export function safeEqual(a: string, b: string): boolean {
 export function wantsJson(url: URL, request: Request, apiBase: string): boolean {
   if (url.searchParams.has('json')) return true
   if (url.pathname === apiBase.replace(/\/$/, '') || url.pathname.startsWith(apiBase)) return true
-  const accept = request.headers.get('accept') ?? ''
+  const accept = headerOf(request, 'accept') ?? ''
   return accept.includes('json') && !accept.includes('html')
 }
 
@@ -65,7 +71,7 @@ export function wantsJson(url: URL, request: Request, apiBase: string): boolean 
 export function bypasses(state: MaintenanceState, url: URL, request: Request): boolean {
   if (!state.enabled || url.pathname.startsWith('/__pionia/')) return true
   if (!state.bypassToken) return false
-  const given = request.headers.get('x-maintenance-bypass') ?? url.searchParams.get('bypass')
+  const given = headerOf(request, 'x-maintenance-bypass') ?? url.searchParams.get('bypass')
   return given !== null && safeEqual(given, state.bypassToken)
 }
 

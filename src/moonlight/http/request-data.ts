@@ -6,7 +6,7 @@
 import { BadRequestError, HttpError } from '../core/errors.js'
 import type { FileBag } from '../core/context.js'
 import { parseQuery } from '../../http/query.js'
-import { parsedByRr, rrCookies, takeRrBody } from '../../http/request.js'
+import { headerOf, parsedByRr, rrCookies, takeRrBody } from '../../http/request.js'
 
 /**
  * Parses a Cookie header into name → value (a null-prototype object: `__proto__` is just a name), with
@@ -39,7 +39,7 @@ export function parseCookies(header: string | null): Record<string, string> {
  */
 function cookieData(request: Request): Record<string, unknown> {
   const rr = rrCookies(request)
-  if (rr === undefined) return parseCookies(request.headers.get('cookie'))
+  if (rr === undefined) return parseCookies(headerOf(request, 'cookie'))
   const out: Record<string, unknown> = Object.create(null)
   if (rr !== null) {
     for (const name in rr) {
@@ -65,6 +65,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** True when `text` nests arrays/objects deeper than `limit` (brackets inside strings do not count). */
 function nestsDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false // each level takes at least one character
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -80,17 +81,32 @@ function nestsDeeperThan(text: string, limit: number): boolean {
   return false
 }
 
+/** The merged data map of a request and its file bag. */
+export interface RequestDataResult {
+  data: Record<string, unknown>
+  files: FileBag
+}
+
 /**
  * Reads cookies, query, files and body of `request` into one map plus the file bag. Both are
  * null-prototype objects, so a client key such as `__proto__` (`{"__proto__": {"service": …}}`) is an
  * own key like any other and nothing is inherited.
  */
-export async function readRequestData(request: Request, url: URL): Promise<{ data: Record<string, unknown>; files: FileBag }> {
+export async function readRequestData(request: Request, url: Pick<URL, 'search'>): Promise<RequestDataResult> {
+  return readRequestDataNow(request, url.search)
+}
+
+/**
+ * {@link readRequestData} without a promise when nothing has to be awaited (a request from rr
+ * that is not multipart, or one without a body); `search` is the URL's search (`?a=1` or '').
+ * Throws synchronously what the promise would reject with.
+ */
+export function readRequestDataNow(request: Request, search: string): RequestDataResult | Promise<RequestDataResult> {
   const data = cookieData(request)
-  parseQuery(url.search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
+  if (search.length > 1) parseQuery(search.slice(1), data) // PHP parse_str tree: a[]=1&a[]=2 → a: ['1','2']
   const files: FileBag = Object.create(null)
   if (request.method === 'GET' || request.method === 'HEAD') return { data, files }
-  const type = (request.headers.get('content-type') ?? '').toLowerCase()
+  const type = (headerOf(request, 'content-type') ?? '').toLowerCase()
   if (type.startsWith('multipart/form-data')) {
     if (!request.body) return { data, files }
     return readMultipart(request, type, data, files)
@@ -98,10 +114,15 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
   // rr's bytes as they are (no stream, no copy); any other Request through arrayBuffer().
   const raw = takeRrBody(request)
   if (raw === null || (raw === undefined && !request.body)) return { data, files }
-  const text = utf8(raw ?? (await request.arrayBuffer()))
+  if (raw === undefined) return request.arrayBuffer().then((bytes) => fromText(request, type, utf8(bytes), data, files))
+  return fromText(request, type, utf8(raw), data, files)
+}
+
+/** The body text (urlencoded or JSON) merged into the data. */
+function fromText(request: Request, type: string, text: string, data: Record<string, unknown>, files: FileBag): RequestDataResult {
   if (type.startsWith('application/x-www-form-urlencoded')) {
     // `curl -d '{"service":…}'` sends JSON labelled as a form: a body that starts with { is read as JSON.
-    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, request.headers.get('content-length'))), files }
+    if (parsedByRr(request)) return { data: Object.assign(data, rrFormFields(text, headerOf(request, 'content-length'))), files }
     if (text.trimStart().startsWith('{')) return { data: Object.assign(data, parseJsonObject(text)), files }
     for (const [k, v] of new URLSearchParams(text)) data[k] = v
     return { data, files }
@@ -112,7 +133,7 @@ export async function readRequestData(request: Request, url: URL): Promise<{ dat
 }
 
 /** A multipart body: string fields into the data, files into the bag (and the data). */
-async function readMultipart(request: Request, type: string, data: Record<string, unknown>, files: FileBag): Promise<{ data: Record<string, unknown>; files: FileBag }> {
+async function readMultipart(request: Request, type: string, data: Record<string, unknown>, files: FileBag): Promise<RequestDataResult> {
   let form: FormData
   try {
     form = await request.formData()

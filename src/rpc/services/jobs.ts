@@ -5,17 +5,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import protobuf from 'protobufjs'
 import { descriptor } from '../../generated/jobs-v1.js'
 import type { CallOptions, RpcClient } from '../client.js'
 import { RpcServiceError } from '../errors.js'
+import { lazyTypes } from './proto-types.js'
 
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace)
-const PushRequest = root.lookupType('jobs.v1.PushRequest')
-const PushBatchRequest = root.lookupType('jobs.v1.PushBatchRequest')
-const DeclareRequest = root.lookupType('jobs.v1.DeclareRequest')
-const PipelinesMsg = root.lookupType('jobs.v1.Pipelines')
-const StatsMsg = root.lookupType('jobs.v1.Stats')
+const types = lazyTypes(descriptor)
 const EMPTY = new Uint8Array(0)
 
 /** Job headers: name → one value or several. */
@@ -184,18 +179,18 @@ export function jobs(client: RpcClient, options: { pipeline?: string } & CallOpt
       throw classify(method, err)
     }
   }
-  const pipelines = (names: string[]): Uint8Array => PipelinesMsg.encode({ pipelines: names }).finish()
-  const names = (buf: Buffer): string[] => (PipelinesMsg.decode(buf) as unknown as { pipelines?: string[] }).pipelines ?? []
+  const pipelines = (names: string[]): Uint8Array => types('jobs.v1.Pipelines').encode({ pipelines: names }).finish()
+  const names = (buf: Buffer): string[] => (types('jobs.v1.Pipelines').decode(buf) as unknown as { pipelines?: string[] }).pipelines ?? []
   return {
     async push(name, payload, opts = {}) {
       const job = toProtoJob({ ...opts, name, payload }, options.pipeline)
-      await call('jobs.Push', PushRequest.encode({ job }).finish())
+      await call('jobs.Push', types('jobs.v1.PushRequest').encode({ job }).finish())
       return job.id as string
     },
     async pushBatch(specs) {
       const list = specs.map((s) => toProtoJob(s, options.pipeline))
       if (list.length === 0) return []
-      await call('jobs.PushBatch', PushBatchRequest.encode({ jobs: list }).finish())
+      await call('jobs.PushBatch', types('jobs.v1.PushBatchRequest').encode({ jobs: list }).finish())
       return list.map((j) => j.id as string)
     },
     async pause(...p) {
@@ -211,12 +206,13 @@ export function jobs(client: RpcClient, options: { pipeline?: string } & CallOpt
       if (!decl.name || !decl.driver) throw bad('declare() needs at least { name, driver }, e.g. { name: "emails", driver: "memory" }')
       const map: Record<string, string> = {}
       for (const [k, v] of Object.entries(decl)) if (v !== undefined) map[k] = String(v)
-      await call('jobs.Declare', DeclareRequest.encode({ pipeline: map }).finish())
+      await call('jobs.Declare', types('jobs.v1.DeclareRequest').encode({ pipeline: map }).finish())
     },
     async destroy(...p) {
       return names(await call('jobs.Destroy', pipelines(p)))
     },
     async stat() {
+      const StatsMsg = types('jobs.v1.Stats')
       const msg = StatsMsg.toObject(StatsMsg.decode(await call('jobs.Stat', EMPTY)), { longs: Number, defaults: true }) as {
         stats: PipelineStat[]
       }

@@ -6,14 +6,16 @@
  * Times are in seconds (fractions allowed) here and microseconds on the wire, as rr wants them.
  * @module
  */
-import { randomUUID } from 'node:crypto'
-import protobuf from 'protobufjs'
+import type * as nodeCrypto from 'node:crypto'
+import { lazyRequire } from '../../util/lazy-require.js'
 import { descriptor } from '../../generated/lock-v1beta1.js'
 import type { RpcClient } from '../client.js'
+import { encode, lazyTypes } from './proto-types.js'
 
-const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
-const RequestType = root.lookupType('lock.v1beta1.Request')
-const ResponseType = root.lookupType('lock.v1beta1.Response')
+/** node:crypto loads on first use, not with the worker. */
+const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
+
+const types = lazyTypes(descriptor)
 
 export interface LockOptions {
   /** The holder's id (default: a new UUID, returned on success). */
@@ -123,7 +125,7 @@ export class Locks {
   }
 
   async #acquire(method: string, resource: string, options: LockOptions): Promise<string | null> {
-    const id = options.id ?? randomUUID()
+    const id = options.id ?? crypto().randomUUID()
     const wait = options.wait ?? 0
     const req = { ...this.#request(resource, id, method), ttl: micros('ttl', options.ttl ?? 0), wait: micros('wait', wait) }
     const timeoutMs = this.#timeoutMs ?? Math.max(30_000, wait * 1000 + RPC_SLACK_MS)
@@ -141,8 +143,9 @@ export class Locks {
   }
 
   async #ok(method: string, request: Record<string, unknown>, timeoutMs = this.#timeoutMs): Promise<boolean> {
-    const body = RequestType.encode(RequestType.fromObject(request)).finish()
+    const body = encode(types('lock.v1beta1.Request'), request)
     const reply = await this.client.callProto(method, body, { timeoutMs })
+    const ResponseType = types('lock.v1beta1.Response')
     return (ResponseType.toObject(ResponseType.decode(reply), { defaults: true }) as { ok: boolean }).ok
   }
 }

@@ -3,7 +3,11 @@
  * the service pays nothing for it at start.
  * @module
  */
-import protobuf from 'protobufjs'
+import type protobuf from 'protobufjs'
+import { lazyRequire } from '../../util/lazy-require.js'
+
+/** protobufjs itself loads with the first type built. */
+export const protobufjs = lazyRequire<typeof protobuf>('protobufjs')
 
 /** A getter for `name` in `descriptor`, built (and cached) at its first call. */
 export function lazyTypes(descriptor: unknown): (name: string) => protobuf.Type {
@@ -12,7 +16,7 @@ export function lazyTypes(descriptor: unknown): (name: string) => protobuf.Type 
   return (name) => {
     let type = types.get(name)
     if (!type) {
-      root ??= protobuf.Root.fromJSON(descriptor as protobuf.INamespace)
+      root ??= protobufjs().Root.fromJSON(descriptor as protobuf.INamespace)
       type = root.lookupType(name)
       types.set(name, type)
     }

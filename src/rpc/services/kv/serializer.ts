@@ -4,7 +4,10 @@
  * @module
  */
 import { Buffer } from 'node:buffer'
-import msgpack from 'msgpack-lite'
+import type msgpackLite from 'msgpack-lite'
+import { lazyRequire } from '../../../util/lazy-require.js'
+
+const msgpack = lazyRequire<typeof msgpackLite>('msgpack-lite')
 
 /** Turns values into the bytes rr stores, and back. */
 export interface Serializer<T = unknown> {
@@ -30,8 +33,8 @@ export const jsonSerializer: Serializer<unknown> = {
 /** MessagePack: smaller than JSON and keeps Buffers as binary. */
 export const msgpackSerializer: Serializer<unknown> = {
   name: 'msgpack',
-  serialize: (value) => msgpack.encode(value),
-  deserialize: (bytes) => msgpack.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  serialize: (value) => msgpack().encode(value),
+  deserialize: (bytes) => msgpack().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
 }
 
 /** No conversion: you store and get back raw bytes (strings are stored as UTF-8). */

@@ -7,16 +7,14 @@
  * cannot do.
  * @module
  */
-import protobuf from 'protobufjs'
 import { descriptor } from '../../../generated/kv-v1.js'
 import type { RpcClient } from '../../client.js'
 import { RpcServiceError } from '../../errors.js'
 import { KvError, KvUnsupportedError } from './errors.js'
 import { jsonSerializer, type Serializer } from './serializer.js'
+import { encode, lazyTypes } from '../proto-types.js'
 
-const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace)
-const RequestType = root.lookupType('kv.v1.Request')
-const ResponseType = root.lookupType('kv.v1.Response')
+const types = lazyTypes(descriptor)
 
 interface WireItem {
   key: string
@@ -272,7 +270,7 @@ export class KvStorage<T = unknown> {
   }
 
   async #call(operation: KvOperation, method: string, items: WireItem[]): Promise<WireItem[]> {
-    const body = RequestType.encode(RequestType.fromObject({ storage: this.name, items })).finish()
+    const body = encode(types('kv.v1.Request'), { storage: this.name, items })
     let reply: Buffer
     try {
       reply = await this.client.callProto(method, body, { timeoutMs: this.#timeoutMs })
@@ -289,6 +287,7 @@ export class KvStorage<T = unknown> {
       throw err
     }
     if (reply.length === 0) return []
+    const ResponseType = types('kv.v1.Response')
     const decoded = ResponseType.toObject(ResponseType.decode(reply), { defaults: true }) as { items: WireItem[] }
     return decoded.items
   }
