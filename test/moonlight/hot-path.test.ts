@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { urlParts } from '../../src/moonlight/http/url-parts.js'
+import { matchRoute, routeOf } from '../../src/moonlight/http/routes.js'
 import { createApp, isEnvelope, response, Service, type ActionMeta } from '../../src/moonlight/index.js'
 import { post, recordingLogger, tempRoot } from './helpers.js'
 
@@ -100,5 +101,16 @@ describe('action metadata cache', () => {
     expect(await call()).toBe(401)
     GateService.actions = {}
     expect(await call()).toBe(0)
+  })
+})
+
+describe('routeOf (matchRoute remembered per path)', () => {
+  it('gives what matchRoute gives, the first time and later', () => {
+    const paths = ['/api/v1', '/api/v1/', '/api/v1/ping', '/api/v1/task/list', '/api//v1//ping', '/api/', '/other', '/api/v1/a/b/c', '/api/v1/__catalog']
+    for (let pass = 0; pass < 2; pass++) {
+      for (const p of paths) {
+        for (const base of ['/api/', '/svc/api/']) expect(routeOf(p, base)).toEqual(matchRoute(p, base))
+      }
+    }
   })
 })

@@ -137,33 +137,36 @@ export function resolveActionMeta(cls: ServiceClass, action: string): { auth: Au
 
 type ResolvedMeta = { auth: AuthRule; rules: RuleMap | undefined }
 
-/** What one class's metadata was resolved from, and the results by action key. */
+/** What one class's metadata was resolved from, and the results by action name as sent. */
 interface MetaCache {
   actions: ServiceClass['actions']
   auth: ServiceAuth | undefined
-  byKey: Map<string, { decorated: ActionMeta | undefined; meta: ResolvedMeta }>
+  byAction: Map<string, { method: string; decorated: ActionMeta | undefined; meta: ResolvedMeta }>
 }
 
 const metaCaches = new WeakMap<ServiceClass, MetaCache>()
+/** Spellings remembered per class (`send_welcome`, `sendWelcome`, … are client-chosen): the map starts over when full. */
+const MAX_SPELLINGS = 1000
 
 /**
  * {@link resolveActionMeta}, computed once per class and action: recomputed when the class's
- * `actions` or `auth`, or the method's decorator metadata, is replaced. Only called for actions
- * that exist, so the cache is bounded by the class's actions (every spelling maps to one key).
+ * `actions` or `auth`, or the method's decorator metadata, is replaced. Called only for actions
+ * that exist.
  */
 export function actionMetaOf(cls: ServiceClass, action: string): ResolvedMeta {
-  const key = actionKey(action)
   let cache = metaCaches.get(cls)
   if (cache === undefined || cache.actions !== cls.actions || cache.auth !== cls.auth) {
-    cache = { actions: cls.actions, auth: cls.auth, byKey: new Map() }
+    cache = { actions: cls.actions, auth: cls.auth, byAction: new Map() }
     metaCaches.set(cls, cache)
   }
-  const decorated = decoratedMeta((cls.prototype as unknown as Record<string, unknown>)[`${key}Action`])
-  const hit = cache.byKey.get(key)
-  if (hit !== undefined && hit.decorated === decorated) return hit.meta
-  const meta = resolveActionMeta(cls, action)
-  cache.byKey.set(key, { decorated, meta })
-  return meta
+  const proto = cls.prototype as unknown as Record<string, unknown>
+  const hit = cache.byAction.get(action)
+  if (hit !== undefined && decoratedMeta(proto[hit.method]) === hit.decorated) return hit.meta
+  const method = `${actionKey(action)}Action`
+  const entry = { method, decorated: decoratedMeta(proto[method]), meta: resolveActionMeta(cls, action) }
+  if (cache.byAction.size >= MAX_SPELLINGS) cache.byAction.clear()
+  cache.byAction.set(action, entry)
+  return entry.meta
 }
 
 /** Enforces an AuthRule: permission lists first, then canAny, then plain authentication. */

@@ -23,7 +23,7 @@ import { urlParts, type UrlParts } from './url-parts.js'
 import { headerOf } from '../../http/request.js'
 import { JSON_TYPE, envelopeJson, makeResponse, type Answer } from './response.js'
 import { httpStatus, type Outcome } from './status.js'
-import { allowedMethods, matchRoute } from './routes.js'
+import { allowedMethods, routeOf } from './routes.js'
 import { HTML_TYPE, notFoundPage, overviewPage } from './pages.js'
 
 /** Package version shown in the debug ping. */
@@ -183,7 +183,7 @@ function route(env: FrontEnv, request: Request, scope: DeferScope): Answer | Res
   const info: RouteInfo | undefined = env.middleware.length > 0 ? { request, url: urlOf(parts, href), attributes: new Map() } : undefined
   scope.routeInfo = info
   const method = request.method === 'HEAD' ? 'GET' : request.method
-  const found = matchRoute(parts.pathname, base)
+  const found = routeOf(parts.pathname, base)
   if (!found || !found.kind || !env.registry.has(found.version)) {
     if (!info) return notFound(app, urlOf(parts, href), request, cors)
     return early(env, info, cors).then((pre) => pre ?? notFound(app, info.url, request, cors))
@@ -232,7 +232,7 @@ class CallAnswer {
   ) {}
 
   /** Runs the call on the request's data (after the request middleware, if any). */
-  run(request: Request, info: RouteInfo | undefined, kind: string, segments: string[], version: string, read: RequestDataResult): Answer | Response | Promise<Answer | Response> {
+  run(request: Request, info: RouteInfo | undefined, kind: string, segments: readonly string[], version: string, read: RequestDataResult): Answer | Response | Promise<Answer | Response> {
     try {
       const { data, files } = read
       if (kind === 'get') {

@@ -65,6 +65,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** True when `text` nests arrays/objects deeper than `limit` (brackets inside strings do not count). */
 function nestsDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false // each level takes at least one character
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {

@@ -25,6 +25,27 @@ export function matchRoute(path: string, base: string): Route | null {
   return { version, kind, segments }
 }
 
+/** Paths seen, per API base: their route (shared, frozen). Paths are client-chosen, so each map starts over when full. */
+const seen = new Map<string, Map<string, Readonly<Route> | null>>()
+const MAX_SEEN = 256
+
+/** {@link matchRoute}, remembered per path (no split per request): the result is shared, read it only. */
+export function routeOf(path: string, base: string): Readonly<Route> | null {
+  let paths = seen.get(base)
+  if (paths === undefined) {
+    paths = new Map()
+    seen.set(base, paths)
+  }
+  let route = paths.get(path)
+  if (route === undefined) {
+    const r = matchRoute(path, base)
+    route = r === null ? null : Object.freeze({ version: r.version, kind: r.kind, segments: Object.freeze(r.segments) as string[] })
+    if (paths.size >= MAX_SEEN) paths.clear()
+    paths.set(path, route)
+  }
+  return route
+}
+
 const ROOT_METHODS = ['GET', 'POST']
 const GET_ONLY = ['GET']
 
