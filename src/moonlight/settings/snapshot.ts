@@ -51,6 +51,9 @@ export function derived<T>(settings: Settings, key: string, compute: (settings: 
   return settings instanceof SettingsSnapshot ? settings.derived(key, compute) : compute(settings)
 }
 
+/** statSync options: a missing settings.ini is undefined, not a throw (one object for every request). */
+const NO_THROW = { throwIfNoEntry: false } as const
+
 /** How long .env and the process environment are taken as unchanged (settings.ini is checked on every request). */
 export const RECHECK_MS = 1000
 
@@ -77,7 +80,7 @@ export class LiveSettings {
   /** The snapshot for a request starting now. */
   current(): SettingsSnapshot {
     if (!this.#plain) return new SettingsSnapshot(this.#base)
-    const st = statSync(this.#base.iniPath, { throwIfNoEntry: false })
+    const st = statSync(this.#base.iniPath, NO_THROW)
     const mtimeMs = st ? st.mtimeMs : -1
     const size = st ? st.size : -1
     const now = performance.now()
