@@ -52,7 +52,7 @@ function rrName(name: string): string {
  * rr moves the headers a `Trailer` header lists into the trailer, matching names exactly as listed:
  * give those entries the listed spelling.
  */
-function spellTrailers(out: HeaderEntry[]): HeaderEntry[] {
+export function spellTrailers(out: HeaderEntry[]): HeaderEntry[] {
   const t = out.find(([n]) => n === 'Trailer')
   if (!t) return out
   const listed = new Map<string, string>()
@@ -74,6 +74,50 @@ export function headerEntries(headers: Headers): HeaderEntry[] {
     else out.push([name.charCodeAt(0) === 0x74 || name.charCodeAt(0) === 0x68 ? rrName(name) : name, value])
   }
   if (cookies) out.push(['set-cookie', headers.getSetCookie()])
+  return spellTrailers(out)
+}
+
+/** 0x09, 0x0A, 0x0D, 0x20: what Headers trims from both ends of a value. */
+function httpSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+}
+
+// What Headers refuses in a value once trimmed.
+const REFUSED = /[\0\r\n\u0100-\uffff]/
+
+/**
+ * The codec entries `headerEntries(new Headers(init))` gives (plus `content-type: type` when the
+ * record has none and `type` is set), for a plain record of string values that Headers takes as is:
+ * token names, no two names alike but for case, values it accepts (trimmed as it trims them).
+ * Undefined for anything else (a Headers, pairs, a value Headers refuses or converts): build the
+ * Headers then, which also throws its own error for bad input.
+ */
+export function plainRecordEntries(init: unknown, type: string | undefined): HeaderEntry[] | undefined {
+  if (typeof init !== 'object' || init === null || Object.getPrototypeOf(init) !== Object.prototype) return undefined
+  if (Object.getOwnPropertySymbols(init).length > 0) return undefined
+  const record = init as Record<string, unknown>
+  const out: HeaderEntry[] = []
+  let typed = false
+  let special = false
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) return undefined
+    let v = record[name]
+    if (typeof v !== 'string' || !TOKEN.test(name)) return undefined
+    let start = 0
+    let end = v.length
+    while (start < end && httpSpace(v.charCodeAt(start))) start++
+    while (end > start && httpSpace(v.charCodeAt(end - 1))) end--
+    if (start !== 0 || end !== v.length) v = v.slice(start, end)
+    if (REFUSED.test(v as string)) return undefined
+    const lower = name.toLowerCase()
+    for (let i = 0; i < out.length; i++) if (out[i]![0] === lower) return undefined
+    if (lower === 'content-type') typed = true
+    else if (lower === 'trailer' || lower === 'http2-push') special = true
+    out.push([lower, v as string])
+  }
+  if (type !== undefined && !typed) out.push(['content-type', type])
+  if (!special) return out
+  for (let i = 0; i < out.length; i++) out[i] = [rrName(out[i]![0]), out[i]![1]]
   return spellTrailers(out)
 }
 

@@ -24,12 +24,15 @@
 import { forwardOnFirstMiss } from './delegate.js'
 import { nativeResponse } from './native.js'
 import { NULL_BODY_STATUS, nullBodyMessage } from './null-body.js'
+import { plainRecordEntries } from './headers.js'
+import type { HeaderEntry } from './codec.js'
 
 const kBody = Symbol('pionia.body')
 const kInit = Symbol('pionia.init')
 const kHeaders = Symbol('pionia.headers')
 const kReal = Symbol('pionia.real')
 const kType = Symbol('pionia.type')
+const kEntries = Symbol('pionia.entries')
 
 /** What a light response holds until it is materialised. */
 interface Kept {
@@ -39,6 +42,37 @@ interface Kept {
   [kReal]: Response | undefined
   /** The content type when no headers were given, if not the body's default (`Response.json`). */
   [kType]: string | undefined
+  /**
+   * Headers given as a plain record, kept as validated codec entries (content type included) until
+   * `headers` is read; then they become the Headers (`kHeaders`) and this is cleared.
+   */
+  [kEntries]: HeaderEntry[] | undefined
+}
+
+/** The Headers of a response whose headers were given or touched, built from kept entries on first need. */
+function headersOf(r: Kept): Headers | undefined {
+  const h = r[kHeaders]
+  if (h) return h
+  const e = r[kEntries]
+  if (!e) return undefined
+  const built = new Headers()
+  for (let i = 0; i < e.length; i++) built.append(e[i]![0], e[i]![1] as string)
+  r[kHeaders] = built
+  r[kEntries] = undefined
+  return built
+}
+
+/** Keeps `init` headers as entries when they are a plain record Headers takes as is, else builds the Headers. */
+function keepHeaders(r: Kept, init: HeadersInit, type: string | undefined): void {
+  const entries = plainRecordEntries(init, type)
+  if (entries) {
+    r[kEntries] = entries
+    return
+  }
+  // Invalid header names/values throw here, in the handler, as they do with the native Response.
+  const h = new Headers(init)
+  if (type && !h.has('content-type')) h.set('content-type', type)
+  r[kHeaders] = h
 }
 
 function real(r: Kept): Response {
@@ -48,7 +82,7 @@ function real(r: Kept): Response {
     x = new (nativeResponse())(r[kBody] as BodyInit | null, {
       status: init?.status,
       statusText: init?.statusText,
-      headers: r[kHeaders] ?? init?.headers ?? (r[kType] ? { 'content-type': r[kType] } : undefined),
+      headers: headersOf(r) ?? init?.headers ?? (r[kType] ? { 'content-type': r[kType] } : undefined),
     })
     r[kReal] = x
     r[kBody] = undefined
@@ -68,8 +102,10 @@ export function defaultContentType(body: unknown): string | undefined {
 export interface KeptBody {
   body: BodyInit | null
   status: number
-  /** `undefined`: no headers were given or touched; only `type` applies. */
+  /** `undefined`: no headers were given or touched; only `entries` or `type` applies. */
   headers: Headers | undefined
+  /** With `headers` undefined: the headers given as a plain record, validated, as codec entries. */
+  entries?: HeaderEntry[]
   /** With `headers` undefined: the content type `Response.json` set (else the body's default applies). */
   type: string | undefined
 }
@@ -82,8 +118,13 @@ export function keptBody(r: Response): KeptBody | undefined {
   const k = r as unknown as Kept
   if (!(kBody in k) || k[kReal]) return undefined
   const body = k[kBody] ?? null
-  return { body, status: k[kInit]?.status ?? 200, headers: k[kHeaders], type: k[kHeaders] ? undefined : k[kType] }
+  const headers = k[kHeaders]
+  const entries = headers ? undefined : k[kEntries]
+  return { body, status: k[kInit]?.status ?? 200, headers, entries, type: headers || entries ? undefined : k[kType] }
 }
+
+/** True while `Response.json` runs the constructor: it keeps the headers itself, with its own content type. */
+let constructingJson = false
 
 /** A `Response` that builds the native one only when needed. See the module comment. */
 export class LightResponse {
@@ -93,7 +134,8 @@ export class LightResponse {
   [kInit]: ResponseInit | undefined = undefined;
   [kHeaders]: Headers | undefined = undefined;
   [kReal]: Response | undefined = undefined;
-  [kType]: string | undefined = undefined
+  [kType]: string | undefined = undefined;
+  [kEntries]: HeaderEntry[] | undefined = undefined
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const status = init?.status
@@ -105,13 +147,7 @@ export class LightResponse {
     }
     this[kBody] = body
     this[kInit] = init
-    // Invalid header names/values throw here, in the handler, as they do with the native Response.
-    if (init?.headers !== undefined) {
-      const h = new Headers(init.headers)
-      const type = defaultContentType(body)
-      if (type && !h.has('content-type')) h.set('content-type', type)
-      this[kHeaders] = h
-    }
+    if (init?.headers !== undefined && !constructingJson) keepHeaders(this, init.headers, defaultContentType(body))
   }
 
   get status(): number {
@@ -130,7 +166,7 @@ export class LightResponse {
   get headers(): Headers {
     const r = this[kReal]
     if (r) return r.headers
-    let h = this[kHeaders]
+    let h = headersOf(this)
     if (!h) {
       h = new Headers()
       const type = this[kType] ?? defaultContentType(this[kBody])
@@ -161,9 +197,21 @@ export class LightResponse {
       r[kType] = 'application/json'
       return r as unknown as Response
     }
-    const headers = new Headers(init.headers)
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-    return new LightResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response
+    // Headers first (their errors come before the status check, as they always did), with JSON's
+    // content type; the constructor then checks the status and leaves the headers alone.
+    const kept = { [kHeaders]: undefined, [kEntries]: undefined } as Kept
+    keepHeaders(kept, init.headers, 'application/json')
+    const body = JSON.stringify(data)
+    constructingJson = true
+    let r: LightResponse
+    try {
+      r = new LightResponse(body, init)
+    } finally {
+      constructingJson = false
+    }
+    r[kHeaders] = kept[kHeaders]
+    r[kEntries] = kept[kEntries]
+    return r as unknown as Response
   }
 
   static redirect(url: string | URL, status?: number): Response {

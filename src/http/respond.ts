@@ -148,6 +148,7 @@ function send(writer: ResponseWriter, response: Response): Promise<void> {
     const body = kept.body
     let entries: HeaderEntry[]
     if (kept.headers) entries = headerEntries(kept.headers)
+    else if (kept.entries) entries = kept.entries
     else {
       const type = kept.type ?? defaultContentType(body)
       entries = type ? [['content-type', type]] : []

@@ -48,6 +48,8 @@ describe('rr parsing forms itself (http.raw_body: false)', () => {
       const r = await stack.send('/api/v1/', { method: 'POST', body: form(1001) })
       expect(r.status).toBe(500)
       expect(r.text).toContain('multipart: message too large')
+      // rr writes its log line around the time it answers: wait for it rather than read it at once.
+      await stack.rr.waitForOutput(/request forming error/, 10_000)
       expect(stack.rr.output()).toContain('request forming error')
     } finally {
       await stack.stop()

@@ -4,8 +4,6 @@
  * see `maintenance:on/off` without a restart. Environment variables override the file.
  * @module
  */
-// A static import, not lazyRequire: test/security/bypass-constant-time.test.ts checks the comparison through
-// vi.mock('node:crypto'), which only sees ESM imports.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
 import { isTruthy } from '../../config/settings.js'
