@@ -7,7 +7,8 @@
  *   node bench/http/inproc.js ...   (compiled: node --import tsx is slower and noisier)
  *   node --import tsx bench/http/inproc.ts [--requests=200000] [--rounds=5] [--dist=<dir with dist/src>]
  *
- * Cases: loop (runWorker answering pre-encoded bytes), fetch (serveHttp + Response.json).
+ * Cases: loop (runWorker answering pre-encoded bytes), fetch (serveHttp + Response.json),
+ * moonlight (the ladder's one-action app: POST /api/v1/ {"service":"bench","action":"ping"}).
  * Each case and round runs in a fresh child process.
  */
 import { spawnSync } from 'node:child_process'
@@ -35,8 +36,12 @@ async function child(kase: string, dist: string): Promise<void> {
   const workerMod = await import(src('worker/index.js'))
   const codec = await import(src('http/codec.js'))
   const http = await import(src('http/index.js'))
-  const context = codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: {} })
-  const request: Buffer = goridge.encodeFrame({ flags: goridge.FLAG_CODEC_PROTO, options: [context.length], payload: [context] })
+  const post = kase === 'moonlight'
+  const context = post
+    ? codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'POST', uri: 'http://127.0.0.1:8080/api/v1/', header: { 'Content-Type': ['application/json'] } })
+    : codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: {} })
+  const reqBody = post ? Buffer.from('{"service":"bench","action":"ping"}') : Buffer.alloc(0)
+  const request: Buffer = goridge.encodeFrame({ flags: goridge.FLAG_CODEC_PROTO, options: [context.length], payload: [context, reqBody] })
   const input = new PassThrough()
   let onAnswer: (() => void) | null = null
   const output = new Writable({
@@ -50,7 +55,17 @@ async function child(kase: string, dist: string): Promise<void> {
   const body = Buffer.from('{"ok":true}')
   const loopAnswer = { codec: goridge.FLAG_CODEC_PROTO, context: codec.encodeResponseContext(200, [['content-type', 'application/json'], ['content-length', String(body.length)]]), body }
   const handler = { fetch: () => Response.json({ ok: true }) }
-  if (kase === 'fetch') {
+  if (kase === 'moonlight') {
+    const ml = await import(src('moonlight/index.js'))
+    class BenchService extends ml.Service {
+      async pingAction() {
+        return ml.response(0, 'OK', { ok: true })
+      }
+    }
+    const app = ml.createApp({ switches: { v1: { bench: BenchService } } })
+    http.installLightResponse()
+    void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(app, p, w), { worker, exit: false })
+  } else if (kase === 'fetch') {
     http.installLightResponse()
     void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(handler, p, w), { worker, exit: false })
   } else {
