@@ -389,6 +389,25 @@ function putMap(out: Buffer, p: number, tag: number, entries: readonly HeaderEnt
   return p
 }
 
+/** The encoded `headers` map field of each entry list made by {@link sealEntries}. */
+const sealedMaps = new WeakMap<readonly HeaderEntry[], Buffer>()
+
+/**
+ * An entry list that can no longer change (deep-frozen), with its `headers` map field encoded once:
+ * a response with these headers copies the bytes instead of encoding every name and value again.
+ * For headers many responses share (Moonlight's envelope type and CORS set, `Response.json`'s type).
+ * Values must already be valid (see `assertHeader`).
+ */
+export function sealEntries(entries: readonly HeaderEntry[]): readonly HeaderEntry[] {
+  if (sealedMaps.has(entries)) return entries
+  const copy = Object.freeze(entries.map(([n, v]) => Object.freeze([n, typeof v === 'string' ? v : Object.freeze([...v])] as const)))
+  const sizes: number[] = []
+  const block = Buffer.allocUnsafeSlow(mapSize(copy, true, sizes))
+  putMap(block, 0, 0x12, copy, true, sizes, 0)
+  sealedMaps.set(copy, block)
+  return copy
+}
+
 /**
  * Encodes an `http.v1.Response` context: status and headers. Each entry is one header name with
  * one or more values (several `Set-Cookie` values go in one entry). Values must already be valid
@@ -427,9 +446,13 @@ export function encodeResponseFrame(
   let length = ''
   let lengthHv = 0
   let lengthEntry = 0
+  let sealed: Buffer | undefined
   if (headers !== null) {
-    sizes = []
-    context = 1 + varintSize(status) + mapSize(headers, true, sizes)
+    sealed = sealedMaps.get(headers)
+    if (sealed === undefined) {
+      sizes = []
+      context = 1 + varintSize(status) + mapSize(headers, true, sizes)
+    } else context = 1 + varintSize(status) + sealed.length
     if (contentLength) {
       length = String(bodyBytes)
       lengthHv = 1 + varintSize(length.length) + length.length
@@ -443,7 +466,11 @@ export function encodeResponseFrame(
   if (headers !== null) {
     out[p++] = 0x08
     p = putVarint(out, p, status)
-    p = putMap(out, p, 0x12, headers, true, sizes!, 0)
+    if (sealed === undefined) p = putMap(out, p, 0x12, headers, true, sizes!, 0)
+    else {
+      out.set(sealed, p)
+      p += sealed.length
+    }
     if (contentLength) {
       out[p++] = 0x12
       p = putVarint(out, p, lengthEntry)

@@ -4,7 +4,7 @@
  * error that names it; nothing is sent.
  * @module
  */
-import type { HeaderEntry } from './codec.js'
+import { sealEntries, type HeaderEntry } from './codec.js'
 
 /** A response header name or value that cannot be sent. */
 export class HttpHeaderError extends TypeError {
@@ -92,8 +92,30 @@ const REFUSED = /[\0\r\n\u0100-\uffff]/
  * Undefined for anything else (a Headers, pairs, a value Headers refuses or converts): build the
  * Headers then, which also throws its own error for bad input.
  */
-export function plainRecordEntries(init: unknown, type: string | undefined): HeaderEntry[] | undefined {
-  if (typeof init !== 'object' || init === null || Object.getPrototypeOf(init) !== Object.prototype) return undefined
+export function plainRecordEntries(init: unknown, type: string | undefined): readonly HeaderEntry[] | undefined {
+  if (typeof init !== 'object' || init === null) return undefined
+  if (!Object.isFrozen(init)) return recordOf(init, type)
+  // A frozen record cannot change: its entries are worked out (and encoded, see sealEntries) once.
+  const known = frozenRecords.get(init)
+  if (known !== undefined && known.type === type) return known.entries
+  const entries = dataOnly(init) ? recordOf(init, type) : undefined
+  const sealed = entries && sealEntries(entries)
+  frozenRecords.set(init, { type, entries: sealed })
+  return sealed
+}
+
+/** What {@link plainRecordEntries} gave for a frozen record, with the `type` it was asked with. */
+const frozenRecords = new WeakMap<object, { type: string | undefined; entries: readonly HeaderEntry[] | undefined }>()
+
+/** No getters: a frozen record with an accessor may still answer differently on each read. */
+function dataOnly(record: object): boolean {
+  const d = Object.getOwnPropertyDescriptors(record)
+  for (const k in d) if (!('value' in d[k]!)) return false
+  return true
+}
+
+function recordOf(init: object, type: string | undefined): HeaderEntry[] | undefined {
+  if (Object.getPrototypeOf(init) !== Object.prototype) return undefined
   if (Object.getOwnPropertySymbols(init).length > 0) return undefined
   const record = init as Record<string, unknown>
   const out: HeaderEntry[] = []

@@ -46,7 +46,7 @@ interface Kept {
    * Headers given as a plain record, kept as validated codec entries (content type included) until
    * `headers` is read; then they become the Headers (`kHeaders`) and this is cleared.
    */
-  [kEntries]: HeaderEntry[] | undefined
+  [kEntries]: readonly HeaderEntry[] | undefined
 }
 
 /** The Headers of a response whose headers were given or touched, built from kept entries on first need. */
@@ -105,7 +105,7 @@ export interface KeptBody {
   /** `undefined`: no headers were given or touched; only `entries` or `type` applies. */
   headers: Headers | undefined
   /** With `headers` undefined: the headers given as a plain record, validated, as codec entries. */
-  entries?: HeaderEntry[]
+  entries?: readonly HeaderEntry[]
   /** With `headers` undefined: the content type `Response.json` set (else the body's default applies). */
   type: string | undefined
 }
@@ -135,7 +135,7 @@ export class LightResponse {
   [kHeaders]: Headers | undefined = undefined;
   [kReal]: Response | undefined = undefined;
   [kType]: string | undefined = undefined;
-  [kEntries]: HeaderEntry[] | undefined = undefined
+  [kEntries]: readonly HeaderEntry[] | undefined = undefined
 
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     const status = init?.status

@@ -10,7 +10,7 @@
  */
 import { headerEntries } from './headers.js'
 import { defaultContentType, keptBody } from './lazy-response.js'
-import type { HeaderEntry } from './codec.js'
+import { sealEntries, type HeaderEntry } from './codec.js'
 import type { ResponseWriter } from './writer.js'
 
 /** Bytes of ready chunks merged into one frame before it is sent. */
@@ -142,16 +142,33 @@ export function sendResponse(writer: ResponseWriter, response: Response): Promis
   }
 }
 
+const NO_ENTRIES: readonly HeaderEntry[] = sealEntries([])
+/** The sealed `content-type` entry lists of the types seen (a few: JSON's, text's, a Blob's). */
+const typeEntries = new Map<string, readonly HeaderEntry[]>()
+
+/** `[['content-type', type]]`, sealed (encoded once) for the first {@link TYPE_LIMIT} types. */
+function typeOnly(type: string): readonly HeaderEntry[] {
+  const known = typeEntries.get(type)
+  if (known) return known
+  const entries: readonly HeaderEntry[] = [['content-type', type]]
+  if (typeEntries.size >= TYPE_LIMIT) return entries
+  const sealed = sealEntries(entries)
+  typeEntries.set(type, sealed)
+  return sealed
+}
+/** Blob types come from user data: how many distinct content types are kept encoded. */
+const TYPE_LIMIT = 64
+
 function send(writer: ResponseWriter, response: Response): Promise<void> {
   const kept = keptBody(response)
   if (kept && isFast(kept.body)) {
     const body = kept.body
-    let entries: HeaderEntry[]
+    let entries: readonly HeaderEntry[]
     if (kept.headers) entries = headerEntries(kept.headers)
     else if (kept.entries) entries = kept.entries
     else {
       const type = kept.type ?? defaultContentType(body)
-      entries = type ? [['content-type', type]] : []
+      entries = type ? typeOnly(type) : NO_ENTRIES
     }
     writer.head(kept.status, entries)
     if (body == null) return writer.end()

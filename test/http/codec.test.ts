@@ -11,7 +11,10 @@ import {
   decodeResponseContext,
   encodeRequestContext,
   encodeResponseContext,
+  encodeResponseFrame,
   HttpCodecError,
+  sealEntries,
+  type HeaderEntry,
   type RequestContext,
 } from '../../src/http/codec.js'
 
@@ -134,5 +137,34 @@ describe('http.v1 codec', () => {
     expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toEqual(['h'])
     expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
     expect(Object.keys(decoded).sort()).toEqual(['Toolong', '__proto__'])
+  })
+})
+
+describe('sealed header entries (encoded once, copied into every frame)', () => {
+  const lists: HeaderEntry[][] = [
+    [],
+    [['content-type', 'application/json; charset=UTF-8']],
+    [['content-type', 'text/html'], ['access-control-allow-origin', '*'], ['set-cookie', ['a=1', 'b=2']], ['x-latin', 'caf\u00e9']],
+    [['x-long', 'v'.repeat(300)]],
+  ]
+  it('gives the bytes of the same entries encoded each time, with and without a content length', () => {
+    for (const entries of lists) {
+      const sealed = sealEntries(entries)
+      for (const [status, withLength, body] of [[200, true, '{"ok":true}'], [404, false, ''], [201, true, 'x'.repeat(200)]] as const) {
+        const plainFrame = encodeResponseFrame(status, entries, withLength, body, Buffer.byteLength(body), 0)
+        expect(encodeResponseFrame(status, sealed, withLength, body, Buffer.byteLength(body), 0).equals(plainFrame), JSON.stringify(entries)).toBe(true)
+      }
+    }
+  })
+  it('is a frozen copy: the list given stays the caller\'s, the sealed one cannot change', () => {
+    const entries: HeaderEntry[] = [['x-a', '1']]
+    const sealed = sealEntries(entries)
+    expect(sealed).not.toBe(entries)
+    expect(sealEntries(sealed)).toBe(sealed)
+    expect(Object.isFrozen(sealed) && Object.isFrozen(sealed[0])).toBe(true)
+    expect(() => (sealed as HeaderEntry[]).push(['x-b', '2'])).toThrow(TypeError)
+    entries.push(['x-b', '2'])
+    const ctx = encodeResponseFrame(200, sealed, false, '', 0, 0)
+    expect(decodeResponseContext(ctx.subarray(16)).headers).toEqual({ 'x-a': ['1'] })
   })
 })

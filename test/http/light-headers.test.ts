@@ -120,3 +120,51 @@ describe('light Response with a plain header record', () => {
     expect(c.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
   })
 })
+
+describe('a frozen header record (shared by many responses: its entries are encoded once)', () => {
+  it('sends the same frame as the native Response, every time, for each body type', async () => {
+    for (const headers of records) {
+      const frozen = Object.freeze({ ...headers })
+      for (let round = 0; round < 3; round++) {
+        for (const make of [
+          (R: typeof Response) => new R('body', { status: 201, headers: frozen }),
+          (R: typeof Response) => R.json({ ok: round }, { status: 202, headers: frozen }),
+          (R: typeof Response) => new R(new Uint8Array([1, 2, 3]), { headers: frozen }),
+        ]) {
+          const a = await sent(() => make(LightResponse as unknown as typeof Response))
+          const b = await sent(() => make(NativeResponse))
+          expect(a, `${JSON.stringify(headers)} round ${round}`).toEqual(b)
+        }
+      }
+    }
+  })
+
+  it('changing one response built from it changes neither the record nor the next response', async () => {
+    const frozen = Object.freeze({ 'X-A': '1' })
+    const first = await sent(() => {
+      const r = new LightResponse('x', { headers: frozen }) as unknown as Response
+      r.headers.set('x-a', 'changed')
+      r.headers.set('x-b', 'added')
+      return r
+    })
+    expect(first.headers['x-a']).toEqual(['changed'])
+    expect(first.headers['x-b']).toEqual(['added'])
+    const next = await sent(() => new LightResponse('x', { headers: frozen }) as unknown as Response)
+    expect(next.headers['x-a']).toEqual(['1'])
+    expect(next.headers['x-b']).toBeUndefined()
+    expect(frozen).toEqual({ 'X-A': '1' })
+  })
+
+  it('reads a frozen record with a getter on every response, as Headers does', async () => {
+    let n = 0
+    const frozen = Object.freeze(Object.defineProperty({}, 'X-N', { get: () => String(++n), enumerable: true })) as Record<string, string>
+    const a = await sent(() => new LightResponse('x', { headers: frozen }) as unknown as Response)
+    const b = await sent(() => new LightResponse('x', { headers: frozen }) as unknown as Response)
+    expect(a.headers['x-n']).not.toEqual(b.headers['x-n'])
+  })
+
+  it('still refuses a bad frozen record with the native error, on every response', () => {
+    const bad = Object.freeze({ 'x-a': 'a\nb' })
+    for (let i = 0; i < 2; i++) expect(() => new LightResponse('x', { headers: bad })).toThrow(TypeError)
+  })
+})

@@ -131,9 +131,21 @@ function jsonAnswer(app: MoonlightApp, envelope: Envelope, outcome: Outcome, cor
   return {
     text: envelopeJson(envelope),
     status: httpStatus(outcome, code, app.classicStatus),
-    headers: extra ? { 'Content-Type': JSON_TYPE, ...cors, ...extra } : { 'Content-Type': JSON_TYPE, ...cors },
+    headers: extra ? { 'Content-Type': JSON_TYPE, ...cors, ...extra } : jsonHeaders(cors),
   }
 }
+
+/** The JSON type and the CORS headers, one frozen record per frozen CORS set (so its encoding is cached too). */
+function jsonHeaders(cors: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  if (!Object.isFrozen(cors)) return { 'Content-Type': JSON_TYPE, ...cors }
+  let h = withJsonType.get(cors)
+  if (h === undefined) {
+    h = Object.freeze({ 'Content-Type': JSON_TYPE, ...cors })
+    withJsonType.set(cors, h)
+  }
+  return h
+}
+const withJsonType = new WeakMap<object, Readonly<Record<string, string>>>()
 
 /** The request middleware (`onRequest`) for `service`: the first Response one returns, with the CORS headers. */
 async function early(env: FrontEnv, info: RouteInfo, cors: Readonly<Record<string, string>>, service?: string): Promise<Response | undefined> {
@@ -259,7 +271,7 @@ class CallAnswer {
     }
   }
 
-  readonly answered = (envelope: Envelope): Answer => jsonAnswer(this.env.app, envelope, 'call', this.cors, NO_EXTRA)
+  readonly answered = (envelope: Envelope): Answer => jsonAnswer(this.env.app, envelope, 'call', this.cors)
 
   readonly failed = (err: unknown): Answer => {
     const r = this.env.pipeline.handle(err, this.settings, this.env.app.debug, { uri: this.pathname })
@@ -269,7 +281,6 @@ class CallAnswer {
 
 /** dispatch() hooks of an HTTP call without middleware. */
 const AUTHENTICATE: CallHooks = { authenticate: true }
-const NO_EXTRA: Record<string, string> = Object.freeze({}) as Record<string, string>
 
 /** GET on the dispatch root (the overview, HTML or JSON) and ping. */
 function page(env: FrontEnv, request: Request, url: URL, kind: string, version: string, base: string, cors: Readonly<Record<string, string>>): Answer {

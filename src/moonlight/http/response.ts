@@ -14,7 +14,7 @@ export const JSON_TYPE = 'application/json; charset=UTF-8'
 export interface Answer {
   text: string
   status: number
-  headers: Record<string, string>
+  headers: Readonly<Record<string, string>>
 }
 
 /** A body that calls `onDrained` once a consumer has read it to the end. */
@@ -46,7 +46,7 @@ const encoder = new TextEncoder()
 export function makeResponse(
   text: string,
   status: number,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   afterResponse?: () => void,
 ): Response {
   if (isNullBodyStatus(status)) {
