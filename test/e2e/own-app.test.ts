@@ -1,7 +1,9 @@
 /**
  * A user's own app from the packed package (issue 16), as a new user walks it: `npm pack` of a clean
  * copy of this repository (no dist/: the prepare build must make it), the tarball installed into an
- * empty app offline from the npm cache (no native build: better-sqlite3 and pg are optional peers),
+ * empty app from the npm cache where it can (`--prefer-offline`: a new machine's cache holds the
+ * tarballs `npm ci` fetched but not the registry documents a version range needs; no native build:
+ * better-sqlite3 and pg are optional peers),
  * then per template `pionia init`, `rr:setup --binary=<the built rr>`, `runserver --detach`, a request
  * and `stopserver`; and the case the issue reported: a three-line fetch worker with rr:setup's default
  * .rr.yaml. Bounded for CI on 2 cores: one pack, one npm install (the template apps are subfolders of
@@ -46,7 +48,7 @@ beforeAll(async () => {
   packed = info[0]!.files.map((f) => f.path)
   mkdirSync(app)
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }))
-  await execa('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app })
+  await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app })
   // The templates' own packages, as `npm install` after init would add them: the repository's copies.
   for (const dep of ['hono', 'express']) symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep))
 }, 600_000)

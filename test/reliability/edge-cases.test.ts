@@ -13,6 +13,7 @@ import { RpcClient, informer } from '../../src/rpc/index.js'
 import { FrameDecoder, encodeFrame, FLAG_CODEC_PROTO, FLAG_CODEC_JSON, FLAG_CONTROL, FLAG_ERROR, type Frame } from '../../src/goridge/index.js'
 import { encodeRequestContext, decodeResponseContext } from '../../src/http/index.js'
 import { ROOT, TSX_LOADER, freePort, nodeCommand, startRr, type RrInstance } from '../helpers/rr.js'
+import { waitFor } from '../helpers/process.js'
 import { tempProject } from '../deskflow/project.js'
 
 describe('edge cases through the real rr (edge-worker fixture)', () => {
@@ -94,7 +95,9 @@ describe('edge cases through the real rr (edge-worker fixture)', () => {
     expect(existsSync('/tmp/pionia-escape.txt')).toBe(false)
     expect(existsSync('/etc/pionia-abs.txt')).toBe(false)
     expect(readdirSync(cwd).filter((f) => f.includes('escape'))).toEqual([])
-    // rr removed its temp files after the responses
+    // rr removes its temp files once it has written each response (after the client may already
+    // have it): wait for that, then the folder must be empty
+    await waitFor(() => readdirSync(uploads).length === 0, 'rr to remove its upload temp files', 10_000).catch(() => {})
     expect(readdirSync(uploads)).toEqual([])
     expect(await pid()).toEqual(before)
   })

@@ -6,10 +6,10 @@
 import type { DispatchCall } from '../core/context.js'
 import type { Envelope } from '../core/envelope.js'
 import { resolveCallNow, type CallEnv, type CallHooks } from './resolve.js'
-import { invokeAction } from './invoke.js'
+import { invokeAction, invokeInto, type CallSink } from './invoke.js'
 
 export { resolveCall, resolveCallNow, type CallEnv, type CallHooks, type ResolvedCall } from './resolve.js'
-export { invokeAction } from './invoke.js'
+export { invokeAction, invokeInto, type CallSink } from './invoke.js'
 export { SwitchRegistry, type SwitchMap } from './registry.js'
 export { catalogOf } from './catalog.js'
 export { openapiOf, type OpenApiInput, type ErrorCodes } from './openapi.js'
@@ -27,4 +27,20 @@ export function runCall(env: CallEnv, call: DispatchCall, hooks?: CallHooks): Pr
     return Promise.reject(err)
   }
   return resolved instanceof Promise ? resolved.then(invokeAction) : invokeAction(resolved)
+}
+
+/**
+ * {@link runCall} with the outcome (envelope or error) handed to `sink`, folded into the action's
+ * own promise (see {@link invokeInto}): the HTTP front's path. A resolution error (404, 401, 422…)
+ * reaches `sink.failed` synchronously.
+ */
+export function runCallInto<T>(env: CallEnv, call: DispatchCall, hooks: CallHooks | undefined, sink: CallSink<T>): T | Promise<T> {
+  let resolved
+  try {
+    resolved = resolveCallNow(env, call, hooks)
+  } catch (err) {
+    return sink.failed(err)
+  }
+  if (resolved instanceof Promise) return resolved.then((r) => invokeInto(r, sink), (err: unknown) => sink.failed(err))
+  return invokeInto(resolved, sink)
 }

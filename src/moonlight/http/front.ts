@@ -12,7 +12,7 @@ import { runInScope, type DeferScope } from '../core/defer.js'
 import { response, type Envelope } from '../core/envelope.js'
 import { MethodNotAllowedError } from '../core/errors.js'
 import type { ExceptionPipeline } from '../core/exceptions.js'
-import { runCall, type CallEnv, type CallHooks, type SwitchRegistry } from '../dispatch/index.js'
+import { runCall, runCallInto, type CallEnv, type CallHooks, type CallSink, type SwitchRegistry } from '../dispatch/index.js'
 import { corsFor } from './cors.js'
 import { derived } from '../settings/snapshot.js'
 import type { Settings } from '../../config/settings.js'
@@ -55,20 +55,25 @@ export function httpFront(env: FrontEnv): (request: Request) => Promise<Response
  * awaits nothing but the action: each stage returns its value, or a promise only when it has to wait.
  */
 function serve(env: FrontEnv, request: Request, scope: DeferScope): Promise<Response> {
-  let out: Answer | Response | Promise<Answer | Response>
+  let out: Routed | Promise<Routed>
   try {
     out = route(env, request, scope)
   } catch (err) {
     return settle(env, scope, () => crash(env, request, err))
   }
+  // A service call without middleware finishes its own Response inside the action's `.then`.
+  if (out instanceof CallAnswer) return Promise.resolve(out.finished!)
   if (out instanceof Promise) {
     return out.then(
-      (o) => finish(env, scope, o),
+      (o) => (o instanceof CallAnswer ? o.finished! : finish(env, scope, o)),
       (err) => finish(env, scope, crash(env, request, err)),
     )
   }
-  return settle(env, scope, () => out)
+  return settle(env, scope, () => out as Answer | Response)
 }
+
+/** What routing gives: an answer to finish, or a call that finished its own Response. */
+type Routed = Answer | Response | CallAnswer
 
 /** {@link finish} of what `answer` gives, as a promise (a synchronous throw becomes its rejection). */
 function settle(env: FrontEnv, scope: DeferScope, answer: () => Answer | Response): Promise<Response> {
@@ -164,7 +169,7 @@ const urlOf = (parts: UrlParts, href: string): URL => (parts instanceof URL ? pa
  * Routes one request. Throws (or rejects) only for failures outside any action. The URL is built
  * only for what needs more than its pathname and search (maintenance, HTTPS_ONLY, middleware, pages).
  */
-function route(env: FrontEnv, request: Request, scope: DeferScope): Answer | Response | Promise<Answer | Response> {
+function route(env: FrontEnv, request: Request, scope: DeferScope): Routed | Promise<Routed> {
   const { app } = env
   const settings = app.settings
   const href = request.url
@@ -223,28 +228,37 @@ function route(env: FrontEnv, request: Request, scope: DeferScope): Answer | Res
   }
 
   // 4. a service call: POST /api/v1 (service/action in the body) or GET /api/v1/{service}/{action}
-  const call = new CallAnswer(env, settings, parts.pathname, cors)
+  const call = new CallAnswer(env, scope, request, settings, parts.pathname, cors)
   let read: RequestDataResult | Promise<RequestDataResult>
   try {
     read = readRequestDataNow(request, parts.search)
   } catch (err) {
-    return call.failed(err)
+    return call.fail(err)
   }
-  if (read instanceof Promise) return read.then((r) => call.run(request, info, kind, segments, version, r), call.failed)
-  return call.run(request, info, kind, segments, version, read)
+  if (read instanceof Promise) return read.then((r) => call.run(info, kind, segments, version, r), (err: unknown) => call.fail(err))
+  return call.run(info, kind, segments, version, read)
 }
 
-/** How one service call is answered: its envelope, or the exception pipeline's for its error. */
-class CallAnswer {
+/**
+ * How one service call is answered: its envelope, or the exception pipeline's for its error.
+ * Without middleware it is also the call's {@link CallSink}: the envelope becomes the finished
+ * Response inside the action's own `.then` (no promise chain per stage), kept in `finished`.
+ */
+class CallAnswer implements CallSink<Response | Promise<Response>> {
+  /** The finished Response of a call run by {@link runCallInto} (what `serve` returns). */
+  finished: Response | Promise<Response> | undefined = undefined
+
   constructor(
     readonly env: FrontEnv,
+    readonly scope: DeferScope,
+    readonly request: Request,
     readonly settings: Settings,
     readonly pathname: string,
     readonly cors: Readonly<Record<string, string>>,
   ) {}
 
   /** Runs the call on the request's data (after the request middleware, if any). */
-  run(request: Request, info: RouteInfo | undefined, kind: string, segments: readonly string[], version: string, read: RequestDataResult): Answer | Response | Promise<Answer | Response> {
+  run(info: RouteInfo | undefined, kind: string, segments: readonly string[], version: string, read: RequestDataResult): Answer | Response | CallAnswer | Promise<Answer | Response> {
     try {
       const { data, files } = read
       if (kind === 'get') {
@@ -252,8 +266,12 @@ class CallAnswer {
         data.action = segments[2]!
       }
       const { service, action } = data
-      const call: DispatchCall = { service: service as string, action: action as string, data, files, switch: version, request }
-      if (!info) return runCall(this.env.calls, call, AUTHENTICATE).then(this.answered, this.failed)
+      const call: DispatchCall = { service: service as string, action: action as string, data, files, switch: version, request: this.request }
+      if (!info) {
+        // A promise resolving to a promise flattens: the value is the Response either way.
+        this.finished = runCallInto(this.env.calls, call, AUTHENTICATE, this) as Response | Promise<Response>
+        return this
+      }
       info.service = typeof service === 'string' ? service : undefined
       info.action = typeof action === 'string' ? action : undefined
       const hooks: CallHooks = {
@@ -262,20 +280,54 @@ class CallAnswer {
           info.call = req
         },
       }
+      const failed = (err: unknown): Answer => this.fail(err)
       return early(this.env, info, this.cors, info.service).then(
-        (pre): Answer | Response | Promise<Answer> => pre ?? runCall(this.env.calls, call, hooks).then(this.answered, this.failed),
-        this.failed,
+        (pre): Answer | Response | Promise<Answer> => pre ?? runCall(this.env.calls, call, hooks).then((e) => this.answer(e), failed),
+        failed,
       )
     } catch (err) {
-      return this.failed(err)
+      return this.fail(err)
     }
   }
 
-  readonly answered = (envelope: Envelope): Answer => jsonAnswer(this.env.app, envelope, 'call', this.cors)
+  /** The envelope's answer. */
+  answer(envelope: Envelope): Answer {
+    return jsonAnswer(this.env.app, envelope, 'call', this.cors)
+  }
 
-  readonly failed = (err: unknown): Answer => {
+  /** The exception pipeline's answer for `err`. */
+  fail(err: unknown): Answer {
     const r = this.env.pipeline.handle(err, this.settings, this.env.app.debug, { uri: this.pathname })
     return jsonAnswer(this.env.app, r.envelope, 'call', this.cors, r.headers)
+  }
+
+  // CallSink: what serve() would do with the answer, done here (a failure to render is a crash, as there).
+  answered(envelope: Envelope): Response | Promise<Response> {
+    let a: Answer
+    try {
+      a = this.answer(envelope)
+    } catch (err) {
+      return this.#finish(crash(this.env, this.request, err))
+    }
+    return this.#finish(a)
+  }
+
+  failed(err: unknown): Response | Promise<Response> {
+    let a: Answer
+    try {
+      a = this.fail(err)
+    } catch (e) {
+      return this.#finish(crash(this.env, this.request, e))
+    }
+    return this.#finish(a)
+  }
+
+  #finish(a: Answer): Response | Promise<Response> {
+    try {
+      return finish(this.env, this.scope, a)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 }
 
