@@ -8,6 +8,7 @@
  *   null       rr + a null worker: one pre-encoded http.v1 frame         GET /
  *   loop       rr + the SDK's runWorker loop answering the same bytes    GET /   (loop − null: relay + worker layers)
  *   fetch      rr + serve({ http: { fetch: () => Response.json(...) } }) GET /
+ *   fetchpost  rr + a bare fetch handler doing bench.ping's job by hand POST /api/v1/ (the same body, envelope and headers)
  *   moonlight  rr + a Moonlight app with one action bench.ping           POST /api/v1/ {"service":"bench","action":"ping"}
  *   tasklist   rr + DeskFlow task.list (SQLite, cache off, no auth)      POST /api/v1/ {"service":"task","action":"list"}
  *   dfping     rr + DeskFlow GET /api/v1/ping through all its middleware GET /api/v1/ping
@@ -53,7 +54,7 @@ import { cpuSeconds } from './proc.js'
 
 const { values: opts } = parseArgs({
   options: {
-    cases: { type: 'string', default: 'node,null,loop,fetch,moonlight,tasklist,dfping' },
+    cases: { type: 'string', default: 'node,null,loop,fetch,fetchpost,moonlight,tasklist,dfping' },
     workers: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '8' },
@@ -109,6 +110,12 @@ const CASES: CaseDef[] = [
   { id: 'loop', label: 'rr + runWorker loop (pre-encoded answer)', target: { method: 'GET', path: '/' }, worker: [ladderJs('loop')] },
   { id: 'fetch', label: 'rr + pionia fetch (Response.json)', target: { method: 'GET', path: '/' }, worker: [ladderJs('fetch')] },
   {
+    id: 'fetchpost',
+    label: 'rr + pionia fetch doing bench.ping by hand',
+    target: { method: 'POST', path: '/api/v1/', body: '{"service":"bench","action":"ping"}' },
+    worker: [ladderJs('fetchpost')],
+  },
+  {
     id: 'moonlight',
     label: 'rr + Moonlight bench.ping',
     target: { method: 'POST', path: '/api/v1/', body: '{"service":"bench","action":"ping"}' },
@@ -136,7 +143,7 @@ if (!existsSync(join(DIST, 'src/index.js')) || !existsSync(join(DIST, 'worker.js
 }
 rmSync(join(DIST, 'bench/http/ladder'), { recursive: true, force: true })
 await build({
-  entryPoints: ['null', 'loop', 'fetch', 'moonlight', 'node'].map((n) => join(ROOT, 'bench/http/ladder', `${n}.ts`)),
+  entryPoints: ['null', 'loop', 'fetch', 'fetchpost', 'moonlight', 'node'].map((n) => join(ROOT, 'bench/http/ladder', `${n}.ts`)),
   outdir: join(DIST, 'bench/http/ladder'),
   outbase: join(ROOT, 'bench/http/ladder'),
   format: 'esm',
@@ -527,6 +534,9 @@ for (const workers of WORKERS) {
     pair('loop', 'null', 0, Infinity)
     pair('fetch', 'null', 0.9, 10)
     pair('moonlight', 'fetch', 0.85, 25)
+    // Like for like: the same POST, body and answer, by a bare fetch handler (rr's own cost of a
+    // POST with a body and a bigger answer is in both).
+    pair('moonlight', 'fetchpost', 0.85, 25)
     pair('dfping', 'moonlight', 0.9, Infinity)
   }
 }
