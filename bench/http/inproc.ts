@@ -8,7 +8,8 @@
  *   node --import tsx bench/http/inproc.ts [--requests=200000] [--rounds=5] [--dist=<dir with dist/src>]
  *
  * Cases: loop (runWorker answering pre-encoded bytes), fetch (serveHttp + Response.json),
- * moonlight (the ladder's one-action app: POST /api/v1/ {"service":"bench","action":"ping"}).
+ * fetchpost (the ladder's bare fetch handler doing bench.ping's job), moonlight (the ladder's
+ * one-action app: POST /api/v1/ {"service":"bench","action":"ping"}).
  * Each case and round runs in a fresh child process.
  */
 import { spawnSync } from 'node:child_process'
@@ -36,7 +37,7 @@ async function child(kase: string, dist: string): Promise<void> {
   const workerMod = await import(src('worker/index.js'))
   const codec = await import(src('http/codec.js'))
   const http = await import(src('http/index.js'))
-  const post = kase === 'moonlight'
+  const post = kase === 'moonlight' || kase === 'fetchpost'
   const context = post
     ? codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'POST', uri: 'http://127.0.0.1:8080/api/v1/', header: { 'Content-Type': ['application/json'] } })
     : codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: {} })
@@ -65,6 +66,23 @@ async function child(kase: string, dist: string): Promise<void> {
     const app = ml.createApp({ switches: { v1: { bench: BenchService } } })
     http.installLightResponse()
     void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(app, p, w), { worker, exit: false })
+  } else if (kase === 'fetchpost') {
+    // bench/http/ladder/fetchpost.ts: bench.ping's job by a bare fetch handler
+    const headers = {
+      'Content-Type': 'application/json; charset=UTF-8',
+      'Access-Control-Allow-Headers': '*',
+      'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+      'Access-Control-Max-Age': '86400',
+    }
+    const byHand = {
+      async fetch(request: Request) {
+        const body = (await request.json()) as { service?: unknown; action?: unknown }
+        if (body.service !== 'bench' || body.action !== 'ping') return new Response('{"returnCode":404}', { headers })
+        return new Response(JSON.stringify({ returnCode: 0, returnMessage: 'OK', returnData: { ok: true }, extraData: null }), { headers })
+      },
+    }
+    http.installLightResponse()
+    void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(byHand, p, w), { worker, exit: false })
   } else if (kase === 'fetch') {
     http.installLightResponse()
     void workerMod.runWorker((p: unknown, w: unknown) => http.handleHttpPayload(handler, p, w), { worker, exit: false })

@@ -6,6 +6,7 @@
  *   case       what answers                                              request
  *   node       node:http cluster (1 or 2 processes), no rr               GET /
  *   null       rr + a null worker: one pre-encoded http.v1 frame         GET /
+ *   nullpost   rr + the null worker, answering the moonlight case's POST  POST /api/v1/ (nullpost ÷ null: rr's own cost of it)
  *   loop       rr + the SDK's runWorker loop answering the same bytes    GET /   (loop − null: relay + worker layers)
  *   fetch      rr + serve({ http: { fetch: () => Response.json(...) } }) GET /
  *   fetchpost  rr + a bare fetch handler doing bench.ping's job by hand POST /api/v1/ (the same body, envelope and headers)
@@ -107,6 +108,12 @@ const ladderJs = (name: string) => join(DIST, 'bench/http/ladder', `${name}.js`)
 const CASES: CaseDef[] = [
   { id: 'node', label: 'node:http, no rr', target: { method: 'GET', path: '/' }, worker: null },
   { id: 'null', label: 'rr + null worker (pre-encoded frame)', target: { method: 'GET', path: '/' }, worker: [ladderJs('null')] },
+  {
+    id: 'nullpost',
+    label: 'rr + null worker, POST /api/v1/ (rr\'s own cost of the POST)',
+    target: { method: 'POST', path: '/api/v1/', body: '{"service":"bench","action":"ping"}' },
+    worker: [ladderJs('null')],
+  },
   { id: 'loop', label: 'rr + runWorker loop (pre-encoded answer)', target: { method: 'GET', path: '/' }, worker: [ladderJs('loop')] },
   { id: 'fetch', label: 'rr + pionia fetch (Response.json)', target: { method: 'GET', path: '/' }, worker: [ladderJs('fetch')] },
   {
@@ -531,6 +538,7 @@ for (const workers of WORKERS) {
           (Number.isFinite(maxUs) ? ` (goal ≤ +${maxUs}: ${mark(extra <= maxUs)})` : ''),
       )
     }
+    pair('nullpost', 'null', 0, Infinity)
     pair('loop', 'null', 0, Infinity)
     pair('fetch', 'null', 0.9, 10)
     pair('moonlight', 'fetch', 0.85, 25)
