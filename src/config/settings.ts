@@ -23,6 +23,8 @@ export type Sections = Record<string, Record<string, string>>
 interface CacheEntry<T> {
   mtimeMs: number
   size: number
+  /** A file replaced by rename is a new inode, though it may have the old size and mtime (mtimes tick in ms steps). */
+  ino: number
   value: T
 }
 
@@ -37,9 +39,9 @@ function cached<T>(cache: Map<string, CacheEntry<T>>, path: string, parse: (text
     return empty
   }
   const hit = cache.get(path)
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size && hit.ino === st.ino) return hit.value
   const value = parse(readFileSync(path, 'utf8'))
-  cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, value })
+  cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino, value })
   return value
 }
 

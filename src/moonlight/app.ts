@@ -117,9 +117,10 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
   readonly fetch: (request: Request) => Promise<Response>
 
   /**
-   * The project settings. Inside a request (or dispatch) this is the request's snapshot: taken when
-   * the request started for one stat of settings.ini, so a change to settings.ini applies from the
-   * next request on, one to environment/.env or the process environment within a second.
+   * The project settings. Inside a request (or dispatch) this is the request's snapshot, taken when
+   * the request started (at most one stat of settings.ini; none in an rr worker, which watches the
+   * file: see LiveSettings), so a change to settings.ini applies from the next request on, one to
+   * environment/.env or the process environment within a second.
    */
   get settings(): Settings {
     return (currentScope()?.settings as Settings | undefined) ?? this.#base
@@ -194,6 +195,7 @@ export class Moonlight<S extends Switches = Switches> implements MoonlightApp {
       }
     }
     await this.#db?.disconnect()
+    this.#live.close()
   }
 
   /** Reports and renders an error as an envelope (for adapters that catch errors themselves). */
