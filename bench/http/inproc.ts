@@ -115,7 +115,8 @@ if (values.child) {
   for (let r = 0; r < Number(values.rounds); r++) {
     for (const dist of dists) {
       for (const c of cases) {
-        const out = spawnSync(process.execPath, [...process.execArgv, self, `--child=${c}`, `--dist=${dist}`, `--requests=${N}`], { encoding: 'utf8' })
+        // RR_MODE as rr sets it for its workers (Moonlight then watches settings.ini instead of a stat per request)
+        const out = spawnSync(process.execPath, [...process.execArgv, self, `--child=${c}`, `--dist=${dist}`, `--requests=${N}`], { encoding: 'utf8', env: { ...process.env, RR_MODE: 'http' } })
         if (out.status !== 0) throw new Error(out.stderr)
         const key = `${c} ${dist}`
         got.set(key, [...(got.get(key) ?? []), Number(out.stdout)])

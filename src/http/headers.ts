@@ -114,6 +114,14 @@ function dataOnly(record: object): boolean {
   return true
 }
 
+/**
+ * Names and values already checked, as Headers stores them (a name lower-cased, a value trimmed):
+ * an app sends the same few headers again and again. Bounded; past the bound every new one is checked.
+ */
+const validNames = new Map<string, string>()
+const validValues = new Map<string, string>()
+const SEEN_LIMIT = 512
+
 function recordOf(init: object, type: string | undefined): HeaderEntry[] | undefined {
   if (Object.getPrototypeOf(init) !== Object.prototype) return undefined
   if (Object.getOwnPropertySymbols(init).length > 0) return undefined
@@ -123,19 +131,28 @@ function recordOf(init: object, type: string | undefined): HeaderEntry[] | undef
   let special = false
   for (const name in record) {
     if (!Object.hasOwn(record, name)) return undefined
-    let v = record[name]
-    if (typeof v !== 'string' || !TOKEN.test(name)) return undefined
-    let start = 0
-    let end = v.length
-    while (start < end && httpSpace(v.charCodeAt(start))) start++
-    while (end > start && httpSpace(v.charCodeAt(end - 1))) end--
-    if (start !== 0 || end !== v.length) v = v.slice(start, end)
-    if (REFUSED.test(v as string)) return undefined
-    const lower = name.toLowerCase()
+    const raw = record[name]
+    if (typeof raw !== 'string') return undefined
+    let lower = validNames.get(name)
+    if (lower === undefined) {
+      if (!TOKEN.test(name)) return undefined
+      lower = name.toLowerCase()
+      if (validNames.size < SEEN_LIMIT) validNames.set(name, lower)
+    }
+    let v = validValues.get(raw)
+    if (v === undefined) {
+      let start = 0
+      let end = raw.length
+      while (start < end && httpSpace(raw.charCodeAt(start))) start++
+      while (end > start && httpSpace(raw.charCodeAt(end - 1))) end--
+      v = start !== 0 || end !== raw.length ? raw.slice(start, end) : raw
+      if (REFUSED.test(v)) return undefined
+      if (validValues.size < SEEN_LIMIT && raw.length <= 256) validValues.set(raw, v)
+    }
     for (let i = 0; i < out.length; i++) if (out[i]![0] === lower) return undefined
     if (lower === 'content-type') typed = true
     else if (lower === 'trailer' || lower === 'http2-push') special = true
-    out.push([lower, v as string])
+    out.push([lower, v])
   }
   if (type !== undefined && !typed) out.push(['content-type', type])
   if (!special) return out
