@@ -5,7 +5,7 @@
  * cost is in every figure alike: compare cases within one run.
  *
  *   node bench/http/inproc.js ...   (compiled: node --import tsx is slower and noisier)
- *   node --import tsx bench/http/inproc.ts [--requests=200000] [--rounds=5] [--dist=<dir with dist/src>]
+ *   node --import tsx bench/http/inproc.ts [--requests=200000] [--rounds=5] [--dist=<dir with dist/src>] [--headers=browser]
  *
  * Cases: loop (runWorker answering pre-encoded bytes), fetch (serveHttp + Response.json),
  * fetchpost (the ladder's bare fetch handler doing bench.ping's job), moonlight (the ladder's
@@ -25,10 +25,27 @@ const { values } = parseArgs({
     dist: { type: 'string', multiple: true, default: [] },
     cases: { type: 'string', default: 'loop,fetch' },
     child: { type: 'string' },
+    /** `browser`: the POST carries the dozen headers a browser's fetch sends, not only Content-Type. */
+    headers: { type: 'string', default: 'min' },
   },
 })
 
 const N = Number(values.requests)
+
+/** What a browser's fetch() of the API sends (rr passes every header but Host in the map). */
+const BROWSER: Record<string, string[]> = {
+  'Content-Type': ['application/json'],
+  'Content-Length': ['35'],
+  'User-Agent': ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36'],
+  Accept: ['application/json, text/plain, */*'],
+  'Accept-Language': ['en-GB,en;q=0.9'],
+  'Accept-Encoding': ['gzip, deflate, br'],
+  Referer: ['http://localhost:5173/board'],
+  'Sec-Fetch-Mode': ['cors'],
+  'Sec-Fetch-Site': ['same-site'],
+  Connection: ['keep-alive'],
+  Authorization: ['Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc'],
+}
 
 async function child(kase: string, dist: string): Promise<void> {
   const src = (p: string): string => pathToFileURL(resolve(dist, 'dist/src', p)).href
@@ -39,7 +56,7 @@ async function child(kase: string, dist: string): Promise<void> {
   const http = await import(src('http/index.js'))
   const post = kase === 'moonlight' || kase === 'fetchpost'
   const context = post
-    ? codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'POST', uri: 'http://127.0.0.1:8080/api/v1/', header: { 'Content-Type': ['application/json'] } })
+    ? codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'POST', uri: 'http://127.0.0.1:8080/api/v1/', header: values.headers === 'browser' ? BROWSER : { 'Content-Type': ['application/json'] } })
     : codec.encodeRequestContext({ remote_addr: '127.0.0.1', protocol: 'HTTP/1.1', method: 'GET', uri: 'http://127.0.0.1:8080/', header: {} })
   const reqBody = post ? Buffer.from('{"service":"bench","action":"ping"}') : Buffer.alloc(0)
   const request: Buffer = goridge.encodeFrame({ flags: goridge.FLAG_CODEC_PROTO, options: [context.length], payload: [context, reqBody] })
@@ -116,7 +133,7 @@ if (values.child) {
     for (const dist of dists) {
       for (const c of cases) {
         // RR_MODE as rr sets it for its workers (Moonlight then watches settings.ini instead of a stat per request)
-        const out = spawnSync(process.execPath, [...process.execArgv, self, `--child=${c}`, `--dist=${dist}`, `--requests=${N}`], { encoding: 'utf8', env: { ...process.env, RR_MODE: 'http' } })
+        const out = spawnSync(process.execPath, [...process.execArgv, self, `--child=${c}`, `--dist=${dist}`, `--requests=${N}`, `--headers=${values.headers}`], { encoding: 'utf8', env: { ...process.env, RR_MODE: 'http' } })
         if (out.status !== 0) throw new Error(out.stderr)
         const key = `${c} ${dist}`
         got.set(key, [...(got.get(key) ?? []), Number(out.stdout)])

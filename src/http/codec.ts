@@ -160,6 +160,51 @@ function mapEntry(b: Buffer, r: Cursor, end: number, map: HeaderMap, text: typeo
   else map[key] = values
 }
 
+/**
+ * Walks one map entry as {@link mapEntry} does (same bounds checks, same errors) without decoding
+ * it: true when its key is `lower` in any ASCII case (`lower` is an ASCII token, lower-cased).
+ */
+function entryNamed(b: Buffer, r: Cursor, end: number, lower: string): boolean {
+  let named = false
+  while (r.p < end) {
+    const tag = varint(b, r)
+    if (tag === 0x0a) {
+      const n = within(b, r, end)
+      named = n === lower.length
+      for (let i = 0; named && i < n; i++) {
+        const c = b[r.p + i]!
+        named = (c >= 0x41 && c <= 0x5a ? c + 0x20 : c) === lower.charCodeAt(i)
+      }
+      r.p += n
+    } else if (tag === 0x12) {
+      const n = within(b, r, end)
+      const vend = r.p + n
+      while (r.p < vend) {
+        const t = varint(b, r)
+        if (t === 0x0a) {
+          const m = within(b, r, vend) // advances r.p: read it before adding
+          r.p += m
+        } else skip(b, r, t & 7)
+      }
+    } else skip(b, r, tag & 7)
+  }
+  return named
+}
+
+/** The header entries named `lower` in any case, decoded alone, as `readMap` would merge them (null: none). */
+function namedEntries(b: Buffer, ranges: number[] | null, lower: string): HeaderMap | null {
+  if (ranges === null) return null
+  let map: HeaderMap | null = null
+  const r: Cursor = { p: 0 }
+  for (let i = 0; i < ranges.length; i += 2) {
+    r.p = ranges[i]!
+    if (!entryNamed(b, r, ranges[i + 1]!, lower)) continue
+    r.p = ranges[i]!
+    mapEntry(b, r, ranges[i + 1]!, (map ??= {}), latin1)
+  }
+  return map
+}
+
 function readMap(b: Buffer, ranges: number[] | null, text: typeof latin1): HeaderMap {
   const map: HeaderMap = {}
   if (ranges === null) return map
@@ -205,6 +250,24 @@ class DecodedRequest implements RequestContext {
 
   get header(): HeaderMap {
     return (this.#header ??= readMap(this.#b, this.#headerAt, latin1))
+  }
+
+  /**
+   * The part of {@link header} whose names are `lower` in any case (`lower`: a lower-case ASCII
+   * token), null when there is none. Before `header` is read, only those entries are decoded: one
+   * header looked up (`headerOf`) costs no decoding of the others. Malformed input throws as `header` does.
+   */
+  headersNamed(lower: string): HeaderMap | null {
+    const all = this.#header
+    if (all === undefined) return namedEntries(this.#b, this.#headerAt, lower)
+    let map: HeaderMap | null = null
+    for (const key in all) {
+      if (key.length !== lower.length || key.toLowerCase() !== lower) continue
+      map ??= {}
+      if (key === '__proto__') Object.defineProperty(map, key, { value: all[key], enumerable: true, writable: true, configurable: true })
+      else map[key] = all[key]!
+    }
+    return map
   }
   set header(v: HeaderMap) {
     this.#header = v

@@ -130,7 +130,9 @@ export function headerOf(request: Request, name: string): string | null {
       out = v
     }
   }
-  const map = ctx.header
+  // A context decoded from rr's bytes decodes only the entries of this name.
+  const named = (ctx as { headersNamed?: (lower: string) => HeaderMap | null }).headersNamed
+  const map = named !== undefined ? named.call(ctx, lower) : ctx.header
   for (const key in map) {
     if (key.length !== lower.length || key.toLowerCase() !== lower) continue
     if (!TOKEN.test(key)) return request.headers.get(name)

@@ -99,6 +99,29 @@ describe('headerOf', () => {
     }
   })
 
+  it('decodes only the entries of the name asked for, with the same answers before and after the map is read', () => {
+    const bytes = encodeRequestContext(ctx(tricky))
+    const decoded = decodeRequestContext(bytes) as RequestContext & { headersNamed(lower: string): HeaderMap | null }
+    expect({ ...decoded.headersNamed('accept') }).toEqual({ Accept: ['a/b', 'c/d'], accept: ['e/f'] })
+    expect(decoded.headersNamed('missing')).toBeNull()
+    const before = names.map((n) => headerOf(createRequest(decoded, null), n))
+    void decoded.header
+    expect({ ...decoded.headersNamed('accept') }).toEqual({ Accept: ['a/b', 'c/d'], accept: ['e/f'] })
+    expect(names.map((n) => headerOf(createRequest(decoded, null), n))).toEqual(before)
+  })
+
+  it('throws for a malformed header map as reading the whole map does, whichever name is asked for', () => {
+    const good = encodeRequestContext(ctx({ 'X-A': ['1'], 'X-B': ['2'] }))
+    // Corrupt the length of the last header value so that it runs past its entry.
+    const bad = Buffer.from(good)
+    const at = bad.lastIndexOf(Buffer.from('2'))
+    bad[at - 1] = 9
+    expect(() => decodeRequestContext(bad).header).toThrow(/malformed http\.v1 message/)
+    for (const name of ['x-a', 'x-b', 'missing']) {
+      expect(() => headerOf(createRequest(decodeRequestContext(bad), null), name), name).toThrow(/malformed http\.v1 message/)
+    }
+  })
+
   it('has no Host without one in the URL, and a Host header rr left in the map joins the URL one', () => {
     expect(headerOf(createRequest(ctx({}, 'http:///p'), null), 'host')).toBeNull()
     const both = ctx({ Host: ['other'] })
