@@ -127,7 +127,7 @@ function fromText(request: Request, type: string, text: string, data: Record<str
     for (const [k, v] of new URLSearchParams(text)) data[k] = v
     return { data, files }
   }
-  if (text.trim() === '') return { data, files }
+  if (!NOT_SPACE.test(text)) return { data, files }
   Object.assign(data, parseJsonObject(text))
   return { data, files }
 }
@@ -187,6 +187,9 @@ function utf8(bytes: ArrayBuffer | Uint8Array): string {
     throw new BadRequestError(`The request body is not valid UTF-8: send JSON such as ${EXAMPLE} encoded as UTF-8`)
   }
 }
+
+/** Any character `trim()` keeps (`\s` is the set trim removes): a blank body is found without copying it. */
+const NOT_SPACE = /\S/
 
 /** Parses a JSON object body (depth-limited); anything else is a 400 that shows what to send. */
 function parseJsonObject(text: string): Record<string, unknown> {
