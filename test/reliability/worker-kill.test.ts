@@ -111,11 +111,13 @@ describe.each(DATABASES)('SIGKILL a random worker every 2 s under create load ($
     expect(rows.length - load.confirmed.length).toBeGreaterThanOrEqual(0)
     expect(rows.length - load.confirmed.length).toBeLessThanOrEqual(fivexx)
 
-    // the pool is back to two ready workers, none of them a killed pid
+    // the pool is back to two ready workers, none of them a killed pid. A worker killed just now is a
+    // zombie that rr still lists as ready until it reaps it, so wait for rr to notice as well.
     const pool = await waitFor(async () => {
       const ws = await stack.workers()
-      return ws.length === 2 && ws.every((w) => w.statusStr === 'ready' && alive(w.pid)) ? ws : undefined
-    }, 'the http pool to be back to 2 ready workers')
+      const refilled = ws.length === 2 && ws.every((w) => w.statusStr === 'ready' && alive(w.pid) && !killed.includes(w.pid))
+      return refilled && killed.every((pid) => !alive(pid)) ? ws : undefined
+    }, 'the http pool to be back to 2 ready workers, none of them a killed one')
     for (const w of pool) expect(killed).not.toContain(w.pid)
     for (const pid of killed) expect(alive(pid)).toBe(false)
     const after = await stack.call({ service: 'task', action: 'list' })
