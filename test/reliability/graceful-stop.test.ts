@@ -125,6 +125,9 @@ describe('graceful stop with slow requests in flight', () => {
     const stack = await startDeskflow({ workers: 2, jobs: true })
     await waitFor(() => processesMatching(stack.marker).length === 3, '2 http + 1 jobs worker')
     expect((await stack.call({ service: 'task', action: 'list' })).body?.returnCode).toBe(0)
+    // rr installs its signal handlers only once every plugin has started, and the HTTP port answers
+    // before the jobs plugin has: a SIGTERM before that line kills rr with the default action.
+    await stack.rr.waitForOutput(/RoadRunner server started/)
     stack.rr.process.kill('SIGTERM')
     const code = await new Promise<number | null>((r) => stack.rr.process.once('exit', (c) => r(c)))
     expect(code).toBe(0)
