@@ -10,7 +10,8 @@
  * `GET /` (the null and fetch workers answer anything). --bundle also starts, for every worker file,
  * an esbuild bundle of it (the repository's modules inlined, npm packages left as imports, dynamic
  * imports split into chunks), written to .bundle-<name>/ beside the file: the same code in fewer
- * ES modules.
+ * ES modules. --node-arg passes a flag to every worker's node, e.g. `--node-arg=--cpu-prof
+ * --node-arg=--cpu-prof-dir=/tmp/boot` for a profile of each start.
  *
  *   node --import tsx bench/http/first-answer.ts [--runs=7] [--bundle] [--request='METHOD /path body'] dist/bench/http/ladder/null.js dist/bench/http/ladder/fetch.js
  */
@@ -24,7 +25,12 @@ import { encodeFrame, FrameDecoder, FLAG_CODEC_PROTO, FLAG_CONTROL, FLAG_CODEC_J
 import { decodeResponseContext, encodeRequestContext } from '../../src/http/codec.js'
 
 const { values, positionals } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, bundle: { type: 'boolean', default: false }, request: { type: 'string', default: 'GET /' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    bundle: { type: 'boolean', default: false },
+    request: { type: 'string', default: 'GET /' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
+  },
   allowPositionals: true,
 })
 if (positionals.length === 0) throw new Error('name the worker files to start, e.g. dist/bench/http/ladder/null.js dist/bench/http/ladder/fetch.js')
@@ -55,7 +61,7 @@ function cpuMs(pid: number): number {
 function once(file: string): Promise<{ wallMs: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, [file], { env: { ...process.env, RR_RELAY: 'pipes', RR_MODE: 'http' }, stdio: ['pipe', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [...values['node-arg'], file], { env: { ...process.env, RR_RELAY: 'pipes', RR_MODE: 'http' }, stdio: ['pipe', 'pipe', 'inherit'] })
     const decoder = new FrameDecoder()
     child.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before answering`)))
     child.stdout!.on('data', (d: Buffer) => {

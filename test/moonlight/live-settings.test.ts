@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Settings } from '../../src/config/settings.js'
-import { LiveSettings } from '../../src/moonlight/settings/index.js'
+import { LiveSettings, RECHECK_MS } from '../../src/moonlight/settings/index.js'
 
 const roots: string[] = []
 const open: LiveSettings[] = []
@@ -58,6 +58,26 @@ describe('LiveSettings', () => {
     expect(l.current()).toBe(a)
     await events()
     expect(l.current().get('maintenance', 'ENABLED')).toBe('true')
+  })
+
+  it('watched: the environment is re-read once RECHECK_MS has passed, with no change event', async () => {
+    const { root } = project('[x]\nA = 1\n')
+    const l = live(root, true)
+    expect(l.watching).toBe(true)
+    process.env.PIONIA_LIVE_TICK = 'before'
+    try {
+      const a = l.current()
+      expect(a.env('PIONIA_LIVE_TICK')).toBe('before')
+      process.env.PIONIA_LIVE_TICK = 'after'
+      expect(l.current()).toBe(a)
+      await new Promise((r) => setTimeout(r, RECHECK_MS + 100))
+      const b = l.current()
+      expect(b).not.toBe(a)
+      expect(b.env('PIONIA_LIVE_TICK')).toBe('after')
+      expect(l.current()).toBe(b)
+    } finally {
+      delete process.env.PIONIA_LIVE_TICK
+    }
   })
 
   it('sees a replace by rename (editors, deploys) and a Kubernetes ConfigMap swap of ..data', async () => {

@@ -73,7 +73,8 @@ export const RECHECK_MS = 1000
  * there because every request reaches the worker through rr's pipe, and the kernel queues the
  * change event when the file is written, before any request sent after the write; the event loop
  * hands the event over first. A `stat` every {@link RECHECK_MS} covers file systems that send no
- * events (a network mount changed from another machine). Elsewhere (`pionia serve`, `app.fetch` in
+ * events (a network mount changed from another machine): an unref'd timer marks it due, so a
+ * watched request reads no clock either. Elsewhere (`pionia serve`, `app.fetch` in
  * a test that writes the file and calls it in the same tick) every request takes one `stat` of
  * settings.ini, as does an rr worker whose watch could not start.
  */
@@ -87,8 +88,12 @@ export class LiveSettings {
   #at = 0
   /** The folder watch, while it runs. */
   #watcher: FSWatcher | undefined
+  /** While watching: marks the snapshot due for its {@link RECHECK_MS} `stat` and re-read. */
+  #tick: ReturnType<typeof setInterval> | undefined
   /** A change event came since the last stat. */
   #changed = true
+  /** The watch's tick came since the last stat. */
+  #due = false
 
   constructor(base: Settings, options: { watch?: boolean } = {}) {
     this.#base = base
@@ -99,16 +104,19 @@ export class LiveSettings {
   /** The snapshot for a request starting now. */
   current(): SettingsSnapshot {
     if (!this.#plain) return new SettingsSnapshot(this.#base)
-    const now = performance.now()
     let view = this.#view
-    if (view !== undefined && this.#watcher !== undefined && !this.#changed && now - this.#at < RECHECK_MS) return view
+    // Watched: no clock and no stat until an event or the tick says so.
+    if (view !== undefined && this.#watcher !== undefined && !this.#changed && !this.#due) return view
     // Cleared before the stat: an event for a write after it marks the snapshot stale again.
     this.#changed = false
+    const now = performance.now()
+    const due = this.#due || now - this.#at >= RECHECK_MS
+    this.#due = false
     const st = statSync(this.#base.iniPath, NO_THROW)
     const mtimeMs = st ? st.mtimeMs : -1
     const size = st ? st.size : -1
     const ino = st ? st.ino : -1
-    if (!view || mtimeMs !== this.#mtimeMs || size !== this.#size || ino !== this.#ino || now - this.#at >= RECHECK_MS) {
+    if (!view || mtimeMs !== this.#mtimeMs || size !== this.#size || ino !== this.#ino || due) {
       view = new SettingsSnapshot(this.#base)
       this.#view = view
       this.#mtimeMs = mtimeMs
@@ -128,6 +136,8 @@ export class LiveSettings {
   close(): void {
     this.#watcher?.close()
     this.#watcher = undefined
+    clearInterval(this.#tick)
+    this.#tick = undefined
   }
 
   #watch(): void {
@@ -144,6 +154,10 @@ export class LiveSettings {
         if (this.#watcher === w) this.close()
       })
       this.#watcher = w
+      // Unref'd like the watch: it never keeps a worker alive.
+      this.#tick = setInterval(() => {
+        this.#due = true
+      }, RECHECK_MS).unref()
     } catch {
       // No folder yet, no inotify watches left (ENOSPC), or no support: a stat per request.
       this.#watcher = undefined
