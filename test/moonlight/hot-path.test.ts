@@ -41,6 +41,9 @@ describe('urlParts (the front reads pathname and search without a URL when it ca
         const url = new URL(href)
         const parts = urlParts(href)
         expect({ href, pathname: parts.pathname, search: parts.search }).toEqual({ href, pathname: url.pathname, search: url.search })
+        // The same href again (answered from the last split when it was a quick one).
+        const again = urlParts(href)
+        expect({ href, pathname: again.pathname, search: again.search }).toEqual({ href, pathname: url.pathname, search: url.search })
       }
     }
   })
@@ -49,6 +52,9 @@ describe('urlParts (the front reads pathname and search without a URL when it ca
     for (const href of ['http://999.1.1.1/api/v1/', 'http://h:99999/api/v1/', 'http://a b/api/']) {
       expect(() => new URL(href)).toThrow()
       expect(() => urlParts(href)).toThrow()
+      expect(() => urlParts(href)).toThrow()
+      // A good href in between does not let a bad one through the last-split shortcut.
+      expect(urlParts('http://127.0.0.1:8080/api/v1/').pathname).toBe('/api/v1/')
       expect(() => urlParts(href)).toThrow()
     }
   })

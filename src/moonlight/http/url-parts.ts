@@ -52,20 +52,30 @@ function fastParts(href: string, slash: number): UrlParts | undefined {
   const pathname = q < 0 ? href.slice(slash) : href.slice(slash, q)
   // Dot segments (`/.`, `/..`, `%2e`) are resolved by the parser.
   if (pathname.includes('/.') || pathname.includes('%2e') || pathname.includes('%2E')) return undefined
-  return { pathname, search: q < 0 || q === href.length - 1 ? '' : href.slice(q) }
+  // Frozen: the same object may answer the next request for this href.
+  return Object.freeze({ pathname, search: q < 0 || q === href.length - 1 ? '' : href.slice(q) })
 }
+
+/** The last quick split given out, and its href: a Moonlight API takes most of its calls on one URL (`POST /api/v1/`). */
+let lastHref = ''
+let lastParts: UrlParts | undefined
 
 /**
  * `{pathname, search}` of `href` as `new URL(href)` has them; throws as `new URL(href)` does for an
  * invalid URL (the first time an authority is seen, it is parsed for real).
  */
 export function urlParts(href: string): UrlParts {
+  if (href === lastHref && lastParts !== undefined) return lastParts
   const slash = pathStart(href)
   if (slash > 0) {
     const fast = fastParts(href, slash)
     if (fast !== undefined) {
       const origin = href.slice(0, slash)
-      if (checked.has(origin)) return fast
+      if (checked.has(origin)) {
+        lastHref = href
+        lastParts = fast
+        return fast
+      }
       const url = new URL(href)
       if (url.pathname === fast.pathname && url.search === fast.search) {
         if (checked.size >= MAX_CHECKED) checked.clear()
