@@ -1,19 +1,14 @@
 /**
  * The maintenance gate: the first step of every request. Reads `[maintenance]` from settings.ini
- * through Settings (re-parsed only when the file changed) so running workers see
- * `maintenance:on/off` without a restart. Environment variables override the file. node:crypto is
- * required only when a bypass token is compared: most workers never need it, and loading it costs
- * a few milliseconds of every worker start.
+ * through Settings (one stat per request; re-parsed only when the file changed) so running workers
+ * see `maintenance:on/off` without a restart. Environment variables override the file.
  * @module
  */
-import type * as nodeCrypto from 'node:crypto'
-import { lazyRequire } from '../../util/lazy-require.js'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Settings } from '../../config/settings.js'
 import { isTruthy } from '../../config/settings.js'
 import { derived } from '../settings/snapshot.js'
 import { headerOf } from '../../http/request.js'
-
-const crypto = lazyRequire<typeof nodeCrypto>('node:crypto')
 
 /** The 503 message when neither MESSAGE nor MAINTENANCE_MESSAGE is set. */
 export const DEFAULT_MAINTENANCE_MESSAGE = 'The application is undergoing scheduled maintenance. Please try again shortly.'
@@ -54,7 +49,6 @@ export function maintenanceState(settings: Settings): MaintenanceState {
 
 /** Constant-time string comparison (hashes first, so lengths do not leak either). */
 export function safeEqual(a: string, b: string): boolean {
-  const { createHash, timingSafeEqual } = crypto()
   const ha = createHash('sha256').update(a).digest()
   const hb = createHash('sha256').update(b).digest()
   return timingSafeEqual(ha, hb) && a.length === b.length
